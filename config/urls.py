@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("quxiang.core.urls")),
+    path("accounts/", include("quxiang.accounts.urls")),
+    path("registration/", include("quxiang.registrations.urls")),
+    path("evidence/", include("quxiang.evidence.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegistrationsConfig(AppConfig):
+    name = "quxiang.registrations"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RosterConfig(AppConfig):
+    name = "quxiang.roster"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,103 @@
+"""The school's structure and its graduates."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quxiang.core.validators import mask_national_id
+
+
+class College(models.Model):
+    """学院."""
+
+    code = models.CharField(_("学院代码"), max_length=20, unique=True)
+    name = models.CharField(_("学院名称"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("学院")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EducationLevel(models.TextChoices):
+    BACHELOR = "bachelor", _("本科")
+    MASTER = "master", _("硕士")
+    DOCTOR = "doctor", _("博士")
+
+
+class Major(models.Model):
+    """专业, with its national code."""
+
+    code = models.CharField(_("专业代码"), max_length=20)
+    name = models.CharField(_("专业名称"), max_length=100)
+    college = models.ForeignKey(College, verbose_name=_("学院"), on_delete=models.PROTECT, related_name="majors")
+    level = models.CharField(_("学历层次"), max_length=10, choices=EducationLevel.choices)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("专业")
+        ordering = ["college__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["code", "level"], name="major_code_level_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_level_display()}）"
+
+
+class SchoolClass(models.Model):
+    """班级, with the counselor(s) who verify its students."""
+
+    name = models.CharField(_("班级名称"), max_length=100, unique=True)
+    major = models.ForeignKey(Major, verbose_name=_("专业"), on_delete=models.PROTECT, related_name="classes")
+    counselors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("辅导员"), related_name="counseled_classes", blank=True
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("班级")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class Student(models.Model):
+    """A graduate of one cohort. The national ID is stored in full and shown masked."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student")
+    student_number = models.CharField(_("学号"), max_length=20, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    national_id = models.CharField(_("身份证号"), max_length=18, unique=True)
+    education_level = models.CharField(_("学历层次"), max_length=10, choices=EducationLevel.choices)
+    college = models.ForeignKey(College, verbose_name=_("学院"), on_delete=models.PROTECT, related_name="students")
+    major = models.ForeignKey(Major, verbose_name=_("专业"), on_delete=models.PROTECT, related_name="students")
+    school_class = models.ForeignKey(
+        SchoolClass, verbose_name=_("班级"), on_delete=models.PROTECT, related_name="students"
+    )
+    origin_region = models.ForeignKey(
+        "reference.Region", verbose_name=_("生源地"), on_delete=models.PROTECT, related_name="+"
+    )
+    graduation_year = models.PositiveSmallIntegerField(_("毕业年份"), db_index=True)
+    phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("毕业生")
+        ordering = ["student_number"]
+
+    def __str__(self) -> str:
+        return f"{self.student_number} {self.name}"
+
+    @property
+    def masked_national_id(self) -> str:
+        return mask_national_id(self.national_id)
+
+    @property
+    def is_undergraduate(self) -> bool:
+        return self.education_level == EducationLevel.BACHELOR
