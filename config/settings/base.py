@@ -140,3 +140,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+AUTHENTICATION_BACKENDS = ["quxiang.accounts.backends.StudentNumberBackend"]

@@ -11,3 +11,5 @@ DEBUG = False
 _tmp = Path(tempfile.mkdtemp(prefix="quxiang-test-media-"))
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(_tmp), "base_url": None}}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None

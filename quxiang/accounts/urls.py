@@ -1,4 +1,11 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from quxiang.accounts import views
+
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password_change"),
+]

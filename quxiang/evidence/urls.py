@@ -1,4 +1,6 @@
 from django.urls import path
 
+from quxiang.evidence import views
+
 app_name = "evidence"
-urlpatterns: list = []
+urlpatterns = [path("<int:pk>/", views.download, name="download")]

@@ -1,4 +1,11 @@
 from django.urls import path
 
+from quxiang.registrations import views
+
 app_name = "registrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.status, name="status"),
+    path("start/", views.start, name="start"),
+    path("step/<slug:step>/", views.step, name="step"),
+    path("<int:pk>/", views.record, name="record"),
+]

@@ -1,0 +1,307 @@
+"""The student's wizard (就业管理 → 去向录入 → 毕业去向录入) and status page. Thin: forms validate,
+services write, selectors read."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from quxiang.core.access import get_for_user
+from quxiang.evidence import services as evidence_services
+from quxiang.evidence.models import EvidenceFile
+from quxiang.organisations.selectors import organisation_lookup
+from quxiang.reference.models import OrgKind
+from quxiang.reference.selectors import destination_groups
+from quxiang.registrations import selectors, services
+from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
+from quxiang.registrations.models import Registration, Step
+from quxiang.registrations.services import RegistrationStateError
+from quxiang.roster.models import Student
+
+
+def student_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_student:
+            raise Http404
+        student = get_for_user(user=request.user, model=Student.objects.select_related("origin_region"),
+                               user_id=request.user.pk)
+        return view(request, student, *args, **kwargs)
+
+    return wrapper
+
+
+def _raw(request: HttpRequest) -> dict[str, str]:
+    return {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "action"}}
+
+
+def _step_url(step: Step) -> str:
+    from django.urls import reverse
+
+    return reverse("registrations:step", kwargs={"step": step.value})
+
+
+def _wizard_context(reg: Registration, step: Step, **extra) -> dict:
+    steps = selectors.registration_steps(registration=reg)
+    prev_step, next_step = selectors.registration_step_neighbours(registration=reg, step=step)
+    done = {s for s in steps if selectors.registration_step_done(registration=reg, step=s)}
+    return {"registration": reg, "step": step, "steps": steps, "done_steps": done, "prev_step": prev_step,
+            "next_step": next_step, **extra}
+
+
+@student_required
+def status(request: HttpRequest, student: Student) -> HttpResponse:
+    registration = selectors.registration_get_current(student=student)
+    return render(request, "registrations/status.html", _status_context(registration, student))
+
+
+@login_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of a record, for its student or for staff in scope."""
+    registration = get_for_user(user=request.user, model=selectors.registration_detail_queryset(), pk=pk)
+    return render(request, "registrations/status.html", _status_context(registration, registration.student))
+
+
+def _status_context(registration: Registration | None, student: Student) -> dict:
+    ctx = {"registration": registration, "student": student,
+           "history": selectors.registration_history(student=student)}
+    if registration is not None:
+        ctx["steps"] = selectors.registration_steps(registration=registration)
+        ctx["resume_step"] = selectors.registration_first_open_step(registration=registration)
+    return ctx
+
+
+@require_POST
+@student_required
+def start(request: HttpRequest, student: Student) -> HttpResponse:
+    try:
+        reg = services.registration_start(student=student, actor=request.user)
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("registrations:status")
+    return redirect(_step_url(selectors.registration_first_open_step(registration=reg)))
+
+
+@student_required
+def step(request: HttpRequest, student: Student, step: str) -> HttpResponse:
+    try:
+        current = Step(step)
+    except ValueError:
+        raise Http404 from None
+    reg = selectors.registration_get_open(student=student)
+    if reg is None:
+        messages.info(request, _("请先点击“开始登记”。"))
+        return redirect("registrations:status")
+    if not reg.is_editable:
+        messages.info(request, _("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
+        return redirect("registrations:status")
+    steps = selectors.registration_steps(registration=reg)
+    first_open = selectors.registration_first_open_step(registration=reg)
+    if current not in steps:
+        return redirect(_step_url(first_open))
+    if steps.index(current) > steps.index(first_open):
+        messages.warning(request, _("请先完成“%(step)s”。") % {"step": first_open.label})
+        return redirect(_step_url(first_open))
+    try:
+        return HANDLERS[current](request, reg)
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("registrations:status")
+
+
+def _go(reg: Registration, where: Step | None) -> HttpResponse:
+    reg.refresh_from_db()
+    return redirect(_step_url(where or selectors.registration_first_open_step(registration=reg)))
+
+
+def _after_save(reg: Registration, step: Step) -> HttpResponse:
+    fresh = selectors.registration_detail_queryset().get(pk=reg.pk)
+    _prev, nxt = selectors.registration_step_neighbours(registration=fresh, step=step)
+    return redirect(_step_url(nxt or Step.REVIEW))
+
+
+def type_step(request: HttpRequest, reg: Registration) -> HttpResponse:
+    pending = reg.pending_input.get(Step.TYPE)
+    if request.method == "POST":
+        form = TypeForm(request.POST)
+        if form.is_valid():
+            services.registration_set_type(registration=reg, destination_type=form.cleaned_data["destination_type"])
+            return _after_save(reg, Step.TYPE)
+    else:
+        form = TypeForm(initial=pending or {"destination_type": reg.destination_type_id})
+    return render(request, "registrations/step_type.html",
+                  _wizard_context(reg, Step.TYPE, form=form, groups=destination_groups()))
+
+
+def _org_initial(reg: Registration) -> dict:
+    initial = {f: getattr(reg, f) for f in services.ORGANISATION_FIELDS}
+    for fk in ("org_nature", "org_industry", "org_region", "job_category", "abroad_country"):
+        initial[fk] = getattr(reg, f"{fk}_id")
+    return initial
+
+
+def _organisation_form(reg: Registration, data=None, initial=None) -> OrganisationForm:
+    dtype = reg.destination_type
+    return OrganisationForm(data, initial=initial, org_kind=dtype.org_kind, is_study=dtype.key == "abroad_study")
+
+
+def organisation_step(request: HttpRequest, reg: Registration) -> HttpResponse:
+    action = request.POST.get("action", "next")
+    if request.method == "GET":
+        form = _organisation_form(reg, initial=reg.pending_input.get(Step.ORGANISATION) or _org_initial(reg))
+    elif action == "prev":
+        services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=_raw(request))
+        return _go(reg, Step.TYPE)
+    elif action == "lookup":
+        form = _organisation_lookup(request, reg)
+    else:
+        form = _organisation_form(reg, data=request.POST)
+        if form.is_valid():
+            services.registration_save_organisation(registration=reg, data=form.cleaned_data)
+            return _after_save(reg, Step.ORGANISATION)
+        services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=_raw(request))
+    return render(request, "registrations/step_organisation.html", _wizard_context(reg, Step.ORGANISATION, form=form))
+
+
+def _organisation_lookup(request: HttpRequest, reg: Registration) -> OrganisationForm:
+    """检索匹配: fill the form from the school's directory; the student can still correct every field."""
+    raw = _raw(request)
+    try:
+        from quxiang.core.validators import validate_uscc
+
+        uscc = validate_uscc(raw.get("org_uscc", ""))
+    except ValidationError as exc:
+        form = _organisation_form(reg, initial=raw)
+        messages.error(request, exc.messages[0])
+        return form
+    org = organisation_lookup(uscc=uscc)
+    if org is None:
+        messages.info(request, _("单位库中没有该代码的单位，请根据协议书内容填写。"))
+        raw["org_uscc"] = uscc
+    else:
+        raw.update({
+            "org_uscc": org.uscc, "org_name": org.name, "org_shanghai_reg_no": org.shanghai_reg_no,
+            "org_nature": org.nature_id or raw.get("org_nature", ""),
+            "org_industry": org.industry_id or raw.get("org_industry", ""),
+            "org_region": org.region_id or raw.get("org_region", ""), "org_address": org.address,
+            "org_postcode": org.postcode, "org_contact_name": org.contact_name,
+            "org_contact_phone": org.contact_phone,
+        })
+        if reg.destination_type.implied_nature_id:
+            raw["org_nature"] = reg.destination_type.implied_nature_id
+        messages.success(request, _("已匹配到单位：%(name)s。内容有变动的，请根据协议书实际内容修改。") % {"name": org.name})
+    services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=raw)
+    return _organisation_form(reg, initial=raw)
+
+
+def evidence_step(request: HttpRequest, reg: Registration) -> HttpResponse:
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "upload":
+            _evidence_upload(request, reg)
+        elif action == "remove":
+            evidence = get_for_user(user=request.user, model=EvidenceFile, pk=request.POST.get("evidence_id"),
+                                    registration=reg)
+            evidence_services.evidence_remove(evidence=evidence, actor=request.user)
+            messages.success(request, _("已删除文件：%(name)s") % {"name": evidence.original_name})
+        elif action == "prev":
+            return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.EVIDENCE)[0])
+        elif action == "next":
+            if selectors.registration_evidence_count(registration=reg) == 0:
+                messages.error(request, _("请至少上传 1 个佐证材料后再点击“下一步”。"))
+            else:
+                return _after_save(reg, Step.EVIDENCE)
+        return redirect(_step_url(Step.EVIDENCE))
+    files = list(reg.evidence_files.all())
+    return render(request, "registrations/step_evidence.html", _wizard_context(
+        reg, Step.EVIDENCE, files=files, max_files=settings.QUXIANG["EVIDENCE_MAX_FILES"],
+        max_mb=settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024),
+    ))
+
+
+def _evidence_upload(request: HttpRequest, reg: Registration) -> None:
+    limit_mb = settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
+    if getattr(request, "upload_too_large", False):
+        messages.error(request, _("文件超过 %(mb)d MB 上限，请压缩后再上传。") % {"mb": limit_mb})
+        return
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请先点击“选择文件”选择要上传的文件，再点击“上传”。"))
+        return
+    try:
+        evidence = evidence_services.evidence_add(registration=reg, upload=upload, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": upload.name[:60], "reason": exc.messages[0]})
+    else:
+        messages.success(request, _("已上传：%(name)s") % {"name": evidence.original_name})
+
+
+def archive_step(request: HttpRequest, reg: Registration) -> HttpResponse:
+    action = request.POST.get("action", "next")
+    if request.method == "GET":
+        initial = reg.pending_input.get(Step.ARCHIVE) or {f: getattr(reg, f) for f in services.ARCHIVE_FIELDS}
+        form = ArchiveForm(initial=initial)
+    elif action == "prev":
+        services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=_raw(request))
+        return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.ARCHIVE)[0])
+    elif action in {"match_authority", "match_origin", "copy_org"}:
+        form = ArchiveForm(initial=_archive_fill(request, reg, action))
+    else:
+        form = ArchiveForm(request.POST)
+        if form.is_valid():
+            services.registration_save_archive(registration=reg, data=form.cleaned_data)
+            return _after_save(reg, Step.ARCHIVE)
+        services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=_raw(request))
+    return render(request, "registrations/step_archive.html", _wizard_context(
+        reg, Step.ARCHIVE, form=form, can_copy_org=reg.destination_type.org_kind == OrgKind.EMPLOYER,
+    ))
+
+
+def _archive_fill(request: HttpRequest, reg: Registration, action: str) -> dict:
+    raw = _raw(request)
+    if action == "copy_org":
+        raw.update(services.archive_copy_organisation(registration=reg))
+        messages.success(request, _("已按签约单位信息填写档案接收信息，请核对。"))
+    else:
+        match = services.archive_match_authority(registration=reg)
+        if not match:
+            messages.warning(request, _("未找到您生源地的主管单位，请手动填写。"))
+        elif action == "match_authority":
+            raw["origin_authority_name"] = match["origin_authority_name"]
+            messages.success(request, _("已根据生源地匹配主管单位，如有错误请修改。"))
+        else:
+            raw.update(match)
+            messages.success(request, _("已按生源地填写档案接收信息（回生源地），如有错误请修改。"))
+    services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=raw)
+    return raw
+
+
+def review_step(request: HttpRequest, reg: Registration) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("action") == "prev":
+            return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.REVIEW)[0])
+        if services.registration_submit(registration=reg, actor=request.user):
+            messages.success(request, _("提交成功！请携带协议书等材料到辅导员处办理鉴证。"))
+        else:
+            messages.info(request, _("该记录已经提交过，无需重复提交。"))
+        return redirect("registrations:status")
+    reg = selectors.registration_detail_queryset().get(pk=reg.pk)
+    return render(request, "registrations/step_review.html", _wizard_context(reg, Step.REVIEW))
+
+
+HANDLERS = {
+    Step.TYPE: type_step,
+    Step.ORGANISATION: organisation_step,
+    Step.EVIDENCE: evidence_step,
+    Step.ARCHIVE: archive_step,
+    Step.REVIEW: review_step,
+}

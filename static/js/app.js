@@ -1,0 +1,25 @@
+// Progressive enhancements only: every page works without them.
+(function () {
+  "use strict";
+  // A double click on 提交 sends one request: later submits of the same form are ignored.
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (form.dataset.submitting === "1") { ev.preventDefault(); return; }
+      form.dataset.submitting = "1";
+      setTimeout(function () { form.dataset.submitting = ""; }, 8000);
+    });
+  });
+  // Tell the student about an oversized file before sending it (the server checks again).
+  document.querySelectorAll("form.upload").forEach(function (form) {
+    var maxMb = parseInt(form.dataset.maxBytes, 10);
+    form.addEventListener("submit", function (ev) {
+      var input = form.querySelector("input[type=file]");
+      var f = input && input.files && input.files[0];
+      if (f && maxMb && f.size > maxMb * 1024 * 1024) {
+        ev.preventDefault();
+        form.dataset.submitting = "";
+        alert("文件超过 " + maxMb + " MB 上限，请压缩后再上传。");
+      }
+    }, true);
+  });
+})();
