@@ -35,6 +35,13 @@ class LoginForm(AuthenticationForm):
 
 
 class ChangePasswordForm(PasswordChangeForm):
+    def clean_old_password(self):
+        old = self.cleaned_data.get("old_password", "")
+        # The initial password may be typed with a lower-case x, as at login.
+        if self.user.must_change_password and old.endswith("x") and self.user.check_password(old[:-1] + "X"):
+            return old[:-1] + "X"
+        return super().clean_old_password()
+
     def save(self, commit: bool = True):
         services.user_set_password(user=self.user, password=self.cleaned_data["new_password1"])
         return self.user
