@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from quxiang.registrations.views import public_verify
+
 urlpatterns = [
     path("", include("quxiang.core.urls")),
     path("accounts/", include("quxiang.accounts.urls")),
     path("registration/", include("quxiang.registrations.urls")),
     path("evidence/", include("quxiang.evidence.urls")),
+    path("staff/", include("quxiang.reviews.urls")),
+    path("verify/<str:code>/", public_verify, name="public_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,7 @@
 """Settings shared by every environment. Defaults give the embedded demo: SQLite and local files."""
 
-from pathlib import Path
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "quxiang.organisations",
     "quxiang.registrations",
     "quxiang.evidence",
+    "quxiang.reviews",
+    "quxiang.audit",
 ]
 
 MIDDLEWARE = [
@@ -146,3 +148,9 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = ["quxiang.accounts.backends.StudentNumberBackend"]
+
+# Reminders to students go through Django's email backend (console in development).
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "jiuye@example.edu.cn")
+# The public address printed in the registration sheet's QR code.
+QUXIANG["PUBLIC_BASE_URL"] = os.environ.get("QUXIANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from quxiang.core import validators as v
-from quxiang.reference.models import Country, Industry, JobCategory, OrgKind, OrgNature, Region
+from quxiang.reference.models import Country, Industry, JobCategory, OrgKind, OrgNature
 from quxiang.reference.selectors import destination_leaves, region_get
 from quxiang.registrations.models import ArchiveDestination
 

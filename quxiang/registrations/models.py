@@ -90,6 +90,11 @@ class Registration(models.Model):
     return_reason = models.TextField(_("退回原因"), blank=True)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     verified_at = models.DateTimeField(_("鉴证时间"), null=True, blank=True)
+    verification_no = models.CharField(_("验证编号"), max_length=32, unique=True, null=True, blank=True)
+    # A change request (变更/改派) is a new version drafted while the verified one stays in force.
+    changed_from = models.ForeignKey(
+        "self", verbose_name=_("变更自"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("鉴证人"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -122,8 +127,11 @@ class Registration(models.Model):
 class EventKind(models.TextChoices):
     CREATE = "create", _("开始填写")
     SUBMIT = "submit", _("提交")
+    WITHDRAW = "withdraw", _("撤回修改")
     RETURN = "return", _("退回")
     VERIFY = "verify", _("鉴证通过")
+    CHANGE = "change", _("发起变更")
+    SUPERSEDE = "supersede", _("被新版本取代")
 
 
 class RegistrationEvent(models.Model):
@@ -138,3 +146,6 @@ class RegistrationEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("登记历史")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"

@@ -88,3 +88,15 @@ def registration_step_neighbours(*, registration: Registration, step: Step) -> t
     steps = registration_steps(registration=registration)
     i = steps.index(step)
     return (steps[i - 1] if i > 0 else None, steps[i + 1] if i + 1 < len(steps) else None)
+
+
+def registration_public_lookup(*, code: str) -> Registration | None:
+    """The record behind a sheet's verification number. Unknown, malformed or tampered numbers find nothing."""
+    code = (code or "").strip().upper()
+    if not code.startswith("QX") or len(code) > 32:
+        return None
+    return (
+        Registration.objects.filter(verification_no=code, status__in=[Status.VERIFIED, Status.SUPERSEDED])
+        .select_related("student", "destination_type__parent", "destination_type__category", "abroad_country")
+        .first()
+    )

@@ -13,7 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from quxiang.accounts.models import User
-from quxiang.reference.models import DestinationType, OrgKind
+from quxiang.audit.models import AuditAction
+from quxiang.audit.services import audit_record
+from quxiang.reference.models import DestinationType
 from quxiang.reference.selectors import origin_authority_match
 from quxiang.registrations.models import (
     EDITABLE_STATUSES,
@@ -150,7 +152,7 @@ def archive_copy_organisation(*, registration: Registration) -> dict[str, str]:
     }
 
 
-def registration_submit(*, registration: Registration, actor: User) -> bool:
+def registration_submit(*, registration: Registration, actor: User, ip: str | None = None) -> bool:
     """草稿/已退回 → 待鉴证. Returns False when it was already submitted (a double click or a second
     tab): the conditional update lets exactly one request through."""
     with transaction.atomic():
@@ -171,6 +173,7 @@ def registration_submit(*, registration: Registration, actor: User) -> bool:
         )
         if updated:
             RegistrationEvent.objects.create(registration=reg, kind=EventKind.SUBMIT, actor=actor)
+            audit_record(actor=actor, action=AuditAction.SUBMIT, ip=ip, registration=reg)
         return bool(updated)
 
 

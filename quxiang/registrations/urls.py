@@ -8,4 +8,7 @@ urlpatterns = [
     path("start/", views.start, name="start"),
     path("step/<slug:step>/", views.step, name="step"),
     path("<int:pk>/", views.record, name="record"),
+    path("<int:pk>/sheet.pdf", views.sheet, name="sheet"),
+    path("withdraw/", views.withdraw, name="withdraw"),
+    path("change/", views.change, name="change"),
 ]

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from quxiang.audit.services import client_ip
 from quxiang.core.access import get_for_user
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.models import EvidenceFile
@@ -289,7 +290,7 @@ def review_step(request: HttpRequest, reg: Registration) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "prev":
             return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.REVIEW)[0])
-        if services.registration_submit(registration=reg, actor=request.user):
+        if services.registration_submit(registration=reg, actor=request.user, ip=client_ip(request)):
             messages.success(request, _("提交成功！请携带协议书等材料到辅导员处办理鉴证。"))
         else:
             messages.info(request, _("该记录已经提交过，无需重复提交。"))
@@ -305,3 +306,70 @@ HANDLERS = {
     Step.ARCHIVE: archive_step,
     Step.REVIEW: review_step,
 }
+
+
+@require_POST
+@student_required
+def withdraw(request: HttpRequest, student: Student) -> HttpResponse:
+    """撤回修改: take a submitted record back before the counselor decides."""
+    from quxiang.reviews.services import registration_withdraw
+
+    reg = selectors.registration_get_open(student=student)
+    if reg is None:
+        raise Http404
+    try:
+        registration_withdraw(registration=reg, actor=request.user, ip=client_ip(request))
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("registrations:status")
+    messages.success(request, _("已撤回，可以修改后重新提交。"))
+    return redirect(_step_url(Step.REVIEW))
+
+
+@require_POST
+@student_required
+def change(request: HttpRequest, student: Student) -> HttpResponse:
+    """变更/改派: a new version through the same wizard; the verified one stays in force meanwhile."""
+    from quxiang.reviews.services import registration_change_start
+
+    try:
+        draft = registration_change_start(student=student, actor=request.user, ip=client_ip(request))
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("registrations:status")
+    messages.info(request, _("已创建变更草稿。原登记在新版本鉴证通过前继续有效。"))
+    return redirect(_step_url(selectors.registration_first_open_step(registration=draft)))
+
+
+@login_required
+def sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """去向登记信息表 (PDF) of a verified record, for its student and staff in scope."""
+    from quxiang.audit.models import AuditAction
+    from quxiang.audit.services import audit_record
+    from quxiang.registrations.models import Status
+    from quxiang.registrations.sheet import registration_sheet_pdf
+
+    registration = get_for_user(user=request.user, model=selectors.registration_detail_queryset(), pk=pk)
+    if registration.status not in (Status.VERIFIED, Status.SUPERSEDED) or not registration.verification_no:
+        raise Http404
+    pdf = registration_sheet_pdf(registration=registration)
+    audit_record(actor=request.user, action=AuditAction.SHEET_DOWNLOAD, ip=client_ip(request), registration=registration)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"去向登记信息表-{registration.student.student_number}-v{registration.version}.pdf"
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def public_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """What an archive office sees after scanning the sheet's QR code: just enough to confirm it."""
+    from quxiang.registrations.selectors import registration_public_lookup
+
+    registration = registration_public_lookup(code=code)
+    response = render(request, "registrations/public_verify.html", {"registration": registration, "code": code[:40]},
+                      status=200 if registration else 404)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -101,3 +101,23 @@ class Student(models.Model):
     @property
     def is_undergraduate(self) -> bool:
         return self.education_level == EducationLevel.BACHELOR
+
+
+class Cohort(models.Model):
+    """Settings of one graduation year. Changes (变更/改派) are allowed until the deadline."""
+
+    year = models.PositiveSmallIntegerField(_("毕业年份"), primary_key=True)
+    change_deadline = models.DateField(_("变更截止日期"), null=True, blank=True, help_text=_("留空则为当年 8 月 31 日。"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("毕业年份设置")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 届"
+
+    @property
+    def effective_change_deadline(self):
+        import datetime as dt
+
+        return self.change_deadline or dt.date(self.year, 8, 31)

@@ -23,3 +23,9 @@
     }, true);
   });
 })();
+// 全选 in staff lists.
+document.querySelectorAll("[data-check-all]").forEach(function (box) {
+  box.addEventListener("change", function () {
+    box.closest("table").querySelectorAll("tbody input[type=checkbox]").forEach(function (c) { c.checked = box.checked; });
+  });
+});

@@ -1,0 +1,45 @@
+"""The office's audit log: every state change of a record and every staff look at evidence."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    SUBMIT = "submit", _("提交")
+    WITHDRAW = "withdraw", _("撤回")
+    RETURN = "return", _("退回")
+    VERIFY = "verify", _("鉴证通过")
+    CHANGE = "change", _("发起变更")
+    REOPEN = "reopen", _("重新开放变更")
+    EVIDENCE_VIEW = "evidence_view", _("查看佐证材料")
+    SHEET_DOWNLOAD = "sheet_download", _("下载登记表")
+    EXPORT = "export", _("导出")
+    REMIND = "remind", _("发送提醒")
+
+
+class AuditEntry(models.Model):
+    """Append-only: who did what to which record, when, from which address."""
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices, db_index=True)
+    registration = models.ForeignKey(
+        "registrations.Registration", verbose_name=_("登记记录"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    student = models.ForeignKey(
+        "roster.Student", verbose_name=_("学生"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["actor", "-at"]), models.Index(fields=["student", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from quxiang.reviews import views
+
+app_name = "reviews"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("records/<int:pk>/", views.record, name="record"),
+    path("records/<int:pk>/verify/", views.verify, name="verify"),
+    path("records/<int:pk>/return/", views.return_record, name="return"),
+    path("records/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("bulk-verify/", views.bulk_verify, name="bulk_verify"),
+    path("unregistered/", views.unregistered, name="unregistered"),
+    path("audit/", views.audit_log, name="audit"),
+]

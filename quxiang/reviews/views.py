@@ -1,0 +1,185 @@
+"""Staff pages: verification queue, record, decisions, who has not registered, audit log."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from quxiang.accounts.models import Role
+from quxiang.audit.models import AuditAction, AuditEntry
+from quxiang.audit.services import audit_record, client_ip
+from quxiang.core.access import get_for_user, scope
+from quxiang.core.notify import notify_students
+from quxiang.reference.selectors import destination_leaves
+from quxiang.registrations.models import Registration, Status
+from quxiang.registrations.selectors import registration_detail_queryset, registration_history
+from quxiang.registrations.services import RegistrationStateError
+from quxiang.reviews import selectors, services
+from quxiang.reviews.exports import unregistered_xlsx
+from quxiang.reviews.forms import QueueFilterForm, ReminderForm, ReturnForm
+
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_staff_role:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def office_required(view):
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.user.role not in (Role.OFFICE, Role.ADMIN):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def queue(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    data.setdefault("status", Status.SUBMITTED)
+    form = QueueFilterForm(
+        data, classes=selectors.classes_in_scope(user=request.user), majors=selectors.majors_in_scope(user=request.user),
+        types=destination_leaves(),
+    )
+    filters = selectors.QueueFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}) \
+        if form.is_valid() else selectors.QueueFilters()
+    page = Paginator(selectors.review_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    return render(request, "reviews/queue.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@staff_required
+def record(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_for_user(user=request.user, model=registration_detail_queryset(), pk=pk)
+    return render(request, "reviews/record.html", {
+        "registration": registration, "return_form": ReturnForm(),
+        "history": registration_history(student=registration.student),
+        "can_reopen": request.user.role in (Role.OFFICE, Role.ADMIN) and registration.status == Status.VERIFIED,
+    })
+
+
+def _decide(request: HttpRequest, pk: int, action) -> HttpResponse:
+    registration = get_for_user(user=request.user, model=Registration, pk=pk)
+    try:
+        action(registration)
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+    return redirect("reviews:record", pk=pk)
+
+
+@require_POST
+@staff_required
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(reg):
+        done = services.registration_verify(registration=reg, actor=request.user, ip=client_ip(request))
+        messages.success(request, _("已鉴证通过，验证编号 %(no)s。") % {"no": done.verification_no})
+
+    return _decide(request, pk, act)
+
+
+@require_POST
+@staff_required
+def return_record(request: HttpRequest, pk: int) -> HttpResponse:
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect("reviews:record", pk=pk)
+
+    def act(reg):
+        services.registration_return(registration=reg, actor=request.user, reason=form.cleaned_data["reason"],
+                                     ip=client_ip(request))
+        messages.success(request, _("已退回，学生将在登记页面看到退回原因。"))
+
+    return _decide(request, pk, act)
+
+
+@require_POST
+@office_required
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = get_for_user(user=request.user, model=Registration, pk=pk)
+    try:
+        draft = services.registration_change_start(
+            student=registration.student, actor=request.user, ip=client_ip(request), reopen=True
+        )
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+        return redirect("reviews:record", pk=pk)
+    messages.success(request, _("已为该学生开放变更（第 %(v)d 版草稿），学生可登录修改后提交。") % {"v": draft.version})
+    return redirect("reviews:record", pk=draft.pk)
+
+
+@require_POST
+@staff_required
+def bulk_verify(request: HttpRequest) -> HttpResponse:
+    ids = [i for i in request.POST.getlist("ids") if i.isdigit()]
+    chosen = list(scope(user=request.user, queryset=Registration.objects.filter(pk__in=ids, status=Status.SUBMITTED))
+                  .select_related("student", "destination_type__parent"))
+    if not chosen:
+        messages.error(request, _("请先勾选待鉴证的记录。"))
+        return redirect(reverse("reviews:queue"))
+    if request.POST.get("confirm") != "1":
+        return render(request, "reviews/bulk_confirm.html", {"records": chosen})
+    done, skipped = services.registration_bulk_verify(registrations=chosen, actor=request.user, ip=client_ip(request))
+    messages.success(request, _("已鉴证 %(n)d 条记录。") % {"n": len(done)})
+    for reg, reason in skipped:
+        messages.warning(request, f"{reg.student}：{reason}")
+    return redirect(reverse("reviews:queue"))
+
+
+@staff_required
+def unregistered(request: HttpRequest) -> HttpResponse:
+    students = selectors.students_unregistered(user=request.user)
+    if request.GET.get("format") == "xlsx":
+        audit_record(actor=request.user, action=AuditAction.EXPORT, ip=client_ip(request), detail={"what": "unregistered"})
+        return unregistered_xlsx(students=students)
+    if request.method == "POST":
+        form = ReminderForm(request.POST)
+        if form.is_valid():
+            sent = notify_students(students=list(students), subject=_("毕业去向登记提醒"),
+                                   body=form.cleaned_data["message"])
+            audit_record(actor=request.user, action=AuditAction.REMIND, ip=client_ip(request),
+                         detail={"recipients": sent})
+            messages.success(request, _("已向 %(n)d 名学生发送提醒。") % {"n": sent})
+            return redirect("reviews:unregistered")
+    else:
+        form = ReminderForm()
+    page = Paginator(students, 100).get_page(request.GET.get("page"))
+    return render(request, "reviews/unregistered.html", {"page": page, "form": form,
+                                                          "status_labels": dict(Status.choices)})
+
+
+@office_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("actor", "student").order_by("-at", "-id")
+    action = request.GET.get("action", "")
+    who = request.GET.get("actor", "").strip()
+    number = request.GET.get("student", "").strip()
+    if action:
+        entries = entries.filter(action=action)
+    if who:
+        entries = entries.filter(actor__username=who)
+    if number:
+        entries = entries.filter(student__student_number=number)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    return render(request, "reviews/audit.html", {
+        "page": page, "actions": AuditAction.choices, "action": action, "actor": who, "student": number,
+    })
