@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from quxiang.api.api import api
 from quxiang.registrations.views import public_verify
 
 urlpatterns = [
@@ -12,4 +13,5 @@ urlpatterns = [
     path("verify/<str:code>/", public_verify, name="public_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
 ]

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "quxiang.evidence",
     "quxiang.reviews",
     "quxiang.audit",
+    "quxiang.api",
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -154,3 +156,13 @@ EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backend
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "jiuye@example.edu.cn")
 # The public address printed in the registration sheet's QR code.
 QUXIANG["PUBLIC_BASE_URL"] = os.environ.get("QUXIANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+QUXIANG["WECHAT"] = {
+    "APP_ID": os.environ.get("WECHAT_APP_ID", "wx-demo-appid"),
+    "APP_SECRET": os.environ.get("WECHAT_APP_SECRET", "demo-secret"),
+    "API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+    "CONNECT_TIMEOUT": 3.05,
+    "READ_TIMEOUT": 5,
+}
+QUXIANG["API_TOKEN_TTL_SECONDS"] = int(os.environ.get("QUXIANG_API_TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
+QUXIANG["API_AUTH_RATE"] = (10, 60)  # bind/login calls per minute per address and per 学号

@@ -15,7 +15,7 @@ def registration_detail_queryset() -> QuerySet[Registration]:
     return Registration.objects.select_related(
         "student__college", "student__major", "student__school_class", "student__origin_region",
         "destination_type__parent", "destination_type__category", "org_nature", "org_industry", "org_region",
-        "job_category", "abroad_country", "verified_by",
+        "job_category", "abroad_country", "verified_by", "changed_from",
     ).prefetch_related(
         Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
         Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")),
@@ -78,6 +78,15 @@ def registration_first_open_step(*, registration: Registration) -> Step:
         if not registration_step_done(registration=registration, step=step):
             return step
     return Step.REVIEW
+
+
+def registration_blocking_step(*, registration: Registration, step: Step) -> Step | None:
+    """The earlier step that must be finished before `step` can be opened (None: it can be opened)."""
+    steps = registration_steps(registration=registration)
+    first_open = registration_first_open_step(registration=registration)
+    if step not in steps or steps.index(step) > steps.index(first_open):
+        return first_open
+    return None
 
 
 def registration_is_complete(*, registration: Registration) -> bool:

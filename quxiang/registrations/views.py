@@ -4,6 +4,7 @@ services write, selectors read."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.audit.services import client_ip
+from quxiang.audit.models import AuditAction
+from quxiang.audit.services import audit_record, client_ip
 from quxiang.core.access import get_for_user
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.models import EvidenceFile
@@ -23,8 +25,10 @@ from quxiang.reference.models import OrgKind
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import selectors, services
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
-from quxiang.registrations.models import Registration, Step
+from quxiang.registrations.models import Registration, Status, Step
 from quxiang.registrations.services import RegistrationStateError
+from quxiang.registrations.sheet import registration_sheet_pdf
+from quxiang.reviews.services import registration_change_start, registration_withdraw
 from quxiang.roster.models import Student
 
 
@@ -105,13 +109,11 @@ def step(request: HttpRequest, student: Student, step: str) -> HttpResponse:
     if not reg.is_editable:
         messages.info(request, _("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
         return redirect("registrations:status")
-    steps = selectors.registration_steps(registration=reg)
-    first_open = selectors.registration_first_open_step(registration=reg)
-    if current not in steps:
-        return redirect(_step_url(first_open))
-    if steps.index(current) > steps.index(first_open):
-        messages.warning(request, _("请先完成“%(step)s”。") % {"step": first_open.label})
-        return redirect(_step_url(first_open))
+    blocking = selectors.registration_blocking_step(registration=reg, step=current)
+    if blocking is not None:
+        if current in selectors.registration_steps(registration=reg):
+            messages.warning(request, _("请先完成“%(step)s”。") % {"step": blocking.label})
+        return redirect(_step_url(blocking))
     try:
         return HANDLERS[current](request, reg)
     except RegistrationStateError as exc:
@@ -312,8 +314,6 @@ HANDLERS = {
 @student_required
 def withdraw(request: HttpRequest, student: Student) -> HttpResponse:
     """撤回修改: take a submitted record back before the counselor decides."""
-    from quxiang.reviews.services import registration_withdraw
-
     reg = selectors.registration_get_open(student=student)
     if reg is None:
         raise Http404
@@ -330,8 +330,6 @@ def withdraw(request: HttpRequest, student: Student) -> HttpResponse:
 @student_required
 def change(request: HttpRequest, student: Student) -> HttpResponse:
     """变更/改派: a new version through the same wizard; the verified one stays in force meanwhile."""
-    from quxiang.reviews.services import registration_change_start
-
     try:
         draft = registration_change_start(student=student, actor=request.user, ip=client_ip(request))
     except RegistrationStateError as exc:
@@ -344,20 +342,21 @@ def change(request: HttpRequest, student: Student) -> HttpResponse:
 @login_required
 def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """去向登记信息表 (PDF) of a verified record, for its student and staff in scope."""
-    from quxiang.audit.models import AuditAction
-    from quxiang.audit.services import audit_record
-    from quxiang.registrations.models import Status
-    from quxiang.registrations.sheet import registration_sheet_pdf
-
     registration = get_for_user(user=request.user, model=selectors.registration_detail_queryset(), pk=pk)
-    if registration.status not in (Status.VERIFIED, Status.SUPERSEDED) or not registration.verification_no:
+    response = sheet_response(request, registration)
+    if response is None:
         raise Http404
+    return response
+
+
+def sheet_response(request: HttpRequest, registration: Registration) -> HttpResponse | None:
+    """The PDF download, audited; None while the record has no verification number."""
+    if registration.status not in (Status.VERIFIED, Status.SUPERSEDED) or not registration.verification_no:
+        return None
     pdf = registration_sheet_pdf(registration=registration)
     audit_record(actor=request.user, action=AuditAction.SHEET_DOWNLOAD, ip=client_ip(request), registration=registration)
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"去向登记信息表-{registration.student.student_number}-v{registration.version}.pdf"
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -365,9 +364,7 @@ def sheet(request: HttpRequest, pk: int) -> HttpResponse:
 
 def public_verify(request: HttpRequest, code: str) -> HttpResponse:
     """What an archive office sees after scanning the sheet's QR code: just enough to confirm it."""
-    from quxiang.registrations.selectors import registration_public_lookup
-
-    registration = registration_public_lookup(code=code)
+    registration = selectors.registration_public_lookup(code=code)
     response = render(request, "registrations/public_verify.html", {"registration": registration, "code": code[:40]},
                       status=200 if registration else 404)
     response["Cache-Control"] = "no-store"
