@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "quxiang.reviews",
     "quxiang.audit",
     "quxiang.api",
+    "quxiang.imports",
+    "quxiang.reports",
+    "quxiang.integrity",
     "ninja",
 ]
 

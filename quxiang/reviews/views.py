@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +15,7 @@ from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.audit.services import audit_record, client_ip
 from quxiang.core.access import get_for_user, scope
 from quxiang.core.notify import notify_students
+from quxiang.core.permissions import office_required, staff_required
 from quxiang.reference.selectors import destination_leaves
 from quxiang.registrations.models import Registration, Status
 from quxiang.registrations.selectors import registration_detail_queryset, registration_history
@@ -27,28 +25,6 @@ from quxiang.reviews.exports import unregistered_xlsx
 from quxiang.reviews.forms import QueueFilterForm, ReminderForm, ReturnForm
 
 PAGE_SIZE = 50
-
-
-def staff_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if not request.user.is_staff_role:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def office_required(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.user.role not in (Role.OFFICE, Role.ADMIN):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required
