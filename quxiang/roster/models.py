@@ -86,6 +86,15 @@ class Student(models.Model):
     graduation_year = models.PositiveSmallIntegerField(_("毕业年份"), db_index=True)
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
+    # Fields of the national export (SPEC §4) that the roster import carries; all optional.
+    exam_number = models.CharField(_("考生号"), max_length=20, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=20, blank=True)
+    urban_rural = models.CharField(_("城乡生源"), max_length=10, blank=True)
+    enrolled_on = models.DateField(_("入学年月"), null=True, blank=True)
+    graduation_date = models.DateField(_("毕业日期"), null=True, blank=True)
+    training_mode = models.CharField(_("培养方式"), max_length=20, blank=True)
+    study_form = models.CharField(_("学习形式"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = _("毕业生")
