@@ -38,6 +38,7 @@ from quxiang.audit.services import client_ip
 from quxiang.core.access import get_for_user
 from quxiang.core.ratelimit import rate_limit_exceeded
 from quxiang.core.validators import validate_uscc
+from quxiang.evidence.checks import too_large_message
 from quxiang.evidence.models import EvidenceFile
 from quxiang.evidence.services import evidence_add, evidence_remove
 from quxiang.organisations.selectors import organisation_lookup
@@ -267,8 +268,7 @@ def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ni
     def run():
         reg = _editable(request, Step.EVIDENCE)
         if getattr(request, "upload_too_large", False):
-            mb = settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
-            raise ApiError(413, "too_large", _("文件超过 %(mb)d MB 上限，请压缩后再上传。") % {"mb": mb})
+            raise ApiError(413, "too_large", too_large_message())
         if file is None:
             raise ApiError(422, "invalid", _("请选择要上传的文件。"), {"file": [_("请选择要上传的文件。")]})
         try:

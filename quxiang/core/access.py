@@ -50,7 +50,7 @@ def scope(*, user: User, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
         return queryset
     qs = queryset.filter(q)
     # A counselor of two classes would otherwise see a row twice through the M2M join.
-    return qs.distinct() if user.role == Role.COUNSELOR else qs
+    return qs.distinct() if getattr(user, "role", None) == Role.COUNSELOR else qs
 
 
 def get_for_user(*, user: User, model: type[M] | models.QuerySet[M], **lookup) -> M:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 ALLOWED = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
@@ -45,15 +46,53 @@ def _sniff(head: bytes) -> str | None:
 
 
 def _check_png(data: bytes) -> None:
-    end = data.rfind(b"IEND")
-    # IEND chunk = length(4) 'IEND' crc(4); anything after it is smuggled content.
-    if end < 0 or len(data) != end + 8:
-        raise ValidationError(_("PNG 图片结尾含有多余内容，请重新导出图片后上传。"), code="png_trailing")
+    """Walk the chunks to the first IEND; anything after it is smuggled content (a polyglot)."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            if pos != len(data):
+                raise ValidationError(_("PNG 图片结尾含有多余内容，请重新导出图片后上传。"), code="png_trailing")
+            return
+    raise ValidationError(_("PNG 图片不完整（可能上传中断），请重新上传。"), code="png_truncated")
+
+
+def _jpeg_end(data: bytes) -> int | None:
+    """Offset just past the first real EOI marker, following segments and entropy-coded scans."""
+    pos = 2
+    n = len(data)
+    while pos + 2 <= n:
+        if data[pos] != 0xFF:
+            return None
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:
+            return pos + 2
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            pos += 2
+            continue
+        if pos + 4 > n:
+            return None
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        pos += 2 + length
+        if marker == 0xDA:  # start of scan: skip entropy-coded data up to the next real marker
+            while pos + 1 < n:
+                if data[pos] == 0xFF and data[pos + 1] != 0x00 and not 0xD0 <= data[pos + 1] <= 0xD7:
+                    break
+                pos += 1
+    return None
 
 
 def _check_jpeg(data: bytes) -> None:
-    if data.rstrip(b"\x00\r\n ")[-2:] != b"\xff\xd9":
-        raise ValidationError(_("JPEG 图片不完整或结尾含有多余内容，请重新导出后上传。"), code="jpeg_trailing")
+    end = _jpeg_end(data)
+    if end is None:
+        raise ValidationError(_("JPEG 图片不完整（可能上传中断），请重新上传。"), code="jpeg_truncated")
+    if data[end:].strip(b"\x00\r\n \t"):
+        raise ValidationError(_("JPEG 图片结尾含有多余内容，请重新导出后上传。"), code="jpeg_trailing")
 
 
 def _check_image(data: bytes) -> None:
@@ -79,15 +118,28 @@ def _check_pdf(data: bytes) -> None:
         raise ValidationError(_("PDF 文件已损坏或加密，无法打开。"), code="pdf_broken") from None
 
 
+def too_large_message(max_bytes: int | None = None) -> str:
+    from django.conf import settings
+
+    limit = max_bytes if max_bytes is not None else settings.QUXIANG["EVIDENCE_MAX_BYTES"]
+    return _("文件超过 %(limit)s 上限，请压缩后再上传。") % {"limit": size_text(limit)}
+
+
+def size_text(n: int) -> str:
+    """10485760 → "10 MB", 524288 → "512 KB"; other sizes as Django formats them."""
+    for unit, name in ((1024 * 1024, "MB"), (1024, "KB")):
+        if n >= unit and n % unit == 0:
+            return f"{n // unit} {name}"
+    return filesizeformat(n)
+
+
 def check_evidence_file(upload: UploadedFile, *, max_bytes: int) -> CheckedFile:
     """Raise ValidationError (Chinese message) unless the file is a sound PDF, JPEG or PNG."""
     size = upload.size or 0
     if size == 0:
         raise ValidationError(_("文件是空的（0 字节），请重新选择。"), code="empty")
     if size > max_bytes:
-        raise ValidationError(
-            _("文件超过 %(mb)d MB 上限，请压缩后再上传。") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
-        )
+        raise ValidationError(too_large_message(max_bytes), code="too_large")
     upload.seek(0)
     data = upload.read()
     upload.seek(0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -148,7 +147,3 @@ class ArchiveForm(forms.Form):
 
     def clean_archive_phone(self):
         return v.validate_phone(self.cleaned_data["archive_phone"])
-
-
-def evidence_limit_mb() -> int:
-    return settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024)

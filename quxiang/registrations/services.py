@@ -48,7 +48,7 @@ class RegistrationStateError(Exception):
 @contextmanager
 def _locked_editable(registration: Registration) -> Iterator[Registration]:
     with transaction.atomic():
-        locked = Registration.objects.select_for_update().select_related("student", "destination_type").get(
+        locked = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
             pk=registration.pk
         )
         if locked.status not in EDITABLE_STATUSES:
@@ -63,7 +63,7 @@ def registration_start(*, student: Student, actor: User) -> Registration:
     if existing:
         return existing
     if Registration.objects.filter(student=student, status=Status.VERIFIED).exists():
-        raise RegistrationStateError(_("您的去向已鉴证。如需变更，请使用“去向变更”。"))
+        raise RegistrationStateError(_("您的去向已鉴证。如需变更，请点击“申请变更（改派）”。"))
     try:
         with transaction.atomic():
             version = (Registration.objects.filter(student=student).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -93,9 +93,11 @@ def registration_set_type(*, registration: Registration, destination_type: Desti
 def registration_save_organisation(*, registration: Registration, data: dict[str, Any]) -> Registration:
     """Store the validated organisation step (cleaned data of OrganisationForm)."""
     with _locked_editable(registration) as reg:
+        # Fields the current kind of organisation does not have are cleared: an employer's contact must
+        # not survive a switch to 考研 and end up in the export.
         for field in ORGANISATION_FIELDS:
-            if field in data:
-                setattr(reg, field, data[field] if data[field] is not None else _empty(reg, field))
+            value = data.get(field)
+            setattr(reg, field, value if value not in (None, "") else _empty(reg, field))
         reg.organisation_done = True
         reg.pending_input.pop(Step.ORGANISATION, None)
         reg.save()
@@ -115,8 +117,10 @@ def registration_save_archive(*, registration: Registration, data: dict[str, Any
 
 def registration_keep_input(*, registration: Registration, step: Step, raw: dict[str, str]) -> None:
     """Keep what was typed on a step that was left unfinished, so nothing is lost."""
+    # NUL cannot be stored in PostgreSQL text or JSON, and nobody types it on purpose.
+    clean = {str(k)[:60]: str(v).replace("\x00", "")[:1000] for k, v in list(raw.items())[:60]}
     with _locked_editable(registration) as reg:
-        reg.pending_input[step] = raw
+        reg.pending_input[step] = clean
         reg.save(update_fields=["pending_input", "updated_at"])
 
 
@@ -156,7 +160,7 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
     """草稿/已退回 → 待鉴证. Returns False when it was already submitted (a double click or a second
     tab): the conditional update lets exactly one request through."""
     with transaction.atomic():
-        reg = Registration.objects.select_for_update().select_related("student", "destination_type").get(
+        reg = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
             pk=registration.pk
         )
         if reg.status == Status.SUBMITTED:
@@ -166,8 +170,7 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
         missing = registration_first_open_step(registration=reg)
         if missing != Step.REVIEW:
             raise RegistrationStateError(_("请先完成“%(step)s”再提交。") % {"step": missing.label})
-        if Step.ARCHIVE not in registration_steps(registration=reg):
-            _clear_archive(reg)
+        _clear_unused_steps(reg)
         updated = Registration.objects.filter(pk=reg.pk, status__in=EDITABLE_STATUSES).update(
             status=Status.SUBMITTED, submitted_at=timezone.now(), updated_at=timezone.now(), pending_input={}
         )
@@ -177,7 +180,25 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
         return bool(updated)
 
 
-def _clear_archive(reg: Registration) -> None:
-    for field in ARCHIVE_FIELDS:
-        setattr(reg, field, "")
-    reg.save(update_fields=[*ARCHIVE_FIELDS, "updated_at"])
+def _clear_unused_steps(reg: Registration) -> None:
+    """What was typed for steps this type does not have (a switch to 待就业, a postgraduate) is not
+    part of the submitted record."""
+    steps = registration_steps(registration=reg)
+    cleared: list[str] = []
+    if Step.ORGANISATION not in steps:
+        for field in ORGANISATION_FIELDS:
+            setattr(reg, field, _empty(reg, field))
+        reg.organisation_done = False
+        cleared += [*ORGANISATION_FIELDS, "organisation_done"]
+    if Step.ARCHIVE not in steps:
+        for field in ARCHIVE_FIELDS:
+            setattr(reg, field, "")
+        reg.archive_done = False
+        cleared += [*ARCHIVE_FIELDS, "archive_done"]
+    if cleared:
+        reg.save(update_fields=[*cleared, "updated_at"])
+    if Step.EVIDENCE not in steps:
+        for evidence in reg.evidence_files.all():
+            name, storage = evidence.file.name, evidence.file.storage
+            evidence.delete()
+            transaction.on_commit(lambda n=name, st=storage: st.delete(n))

@@ -19,6 +19,7 @@ from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record, client_ip
 from quxiang.core.access import get_for_user
 from quxiang.evidence import services as evidence_services
+from quxiang.evidence.checks import size_text, too_large_message
 from quxiang.evidence.models import EvidenceFile
 from quxiang.organisations.selectors import organisation_lookup
 from quxiang.reference.models import OrgKind
@@ -104,7 +105,7 @@ def step(request: HttpRequest, student: Student, step: str) -> HttpResponse:
         raise Http404 from None
     reg = selectors.registration_get_open(student=student)
     if reg is None:
-        messages.info(request, _("请先点击“开始登记”。"))
+        messages.info(request, _("请先点击“毕业去向录入”开始登记。"))
         return redirect("registrations:status")
     if not reg.is_editable:
         messages.info(request, _("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
@@ -227,14 +228,13 @@ def evidence_step(request: HttpRequest, reg: Registration) -> HttpResponse:
     files = list(reg.evidence_files.all())
     return render(request, "registrations/step_evidence.html", _wizard_context(
         reg, Step.EVIDENCE, files=files, max_files=settings.QUXIANG["EVIDENCE_MAX_FILES"],
-        max_mb=settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024),
+        max_bytes=settings.QUXIANG["EVIDENCE_MAX_BYTES"], too_large=too_large_message(), limit_text=size_text(settings.QUXIANG["EVIDENCE_MAX_BYTES"]),
     ))
 
 
 def _evidence_upload(request: HttpRequest, reg: Registration) -> None:
-    limit_mb = settings.QUXIANG["EVIDENCE_MAX_BYTES"] // (1024 * 1024)
     if getattr(request, "upload_too_large", False):
-        messages.error(request, _("文件超过 %(mb)d MB 上限，请压缩后再上传。") % {"mb": limit_mb})
+        messages.error(request, too_large_message())
         return
     upload = request.FILES.get("file")
     if upload is None:

@@ -222,3 +222,54 @@ def fill_organisation(registration, **overrides):
     form = OrganisationForm(data, org_kind=dtype.org_kind, is_study=dtype.key == "abroad_study")
     assert form.is_valid(), form.errors
     return services.registration_save_organisation(registration=registration, data=form.cleaned_data)
+
+
+# --- Helpers for the review (鉴证) tests -----------------------------------------------------------
+
+
+def make_office(**kwargs) -> User:
+    return UserFactory(role=Role.OFFICE, **kwargs)
+
+
+def counselor_of(student: Student) -> User:
+    """The (first) counselor of the student's class."""
+    return student.school_class.counselors.order_by("pk").first()
+
+
+def make_submitted(*, student: Student | None = None, destination_type: str = "dispatch_general",
+                   ip: str | None = None, **student_kwargs):
+    """A complete record submitted through the services (待鉴证)."""
+    from quxiang.registrations import services
+    from quxiang.registrations.models import Registration
+
+    reg = make_registration(student=student, destination_type=destination_type, complete=True, **student_kwargs)
+    assert services.registration_submit(registration=reg, actor=reg.student.user, ip=ip)
+    return Registration.objects.get(pk=reg.pk)
+
+
+def make_verified(*, student: Student | None = None, destination_type: str = "dispatch_general",
+                  verifier: User | None = None, **student_kwargs):
+    """A complete record submitted and verified (已鉴证) through the services, by the class counselor."""
+    from quxiang.registrations.models import Registration
+    from quxiang.reviews.services import registration_verify
+
+    reg = make_submitted(student=student, destination_type=destination_type, **student_kwargs)
+    registration_verify(registration=reg, actor=verifier or counselor_of(reg.student))
+    return Registration.objects.get(pk=reg.pk)
+
+
+def make_registration_row(*, student: Student, status: str = "submitted", destination_type: str = "dispatch_general",
+                          version: int = 1, **fields):
+    """A record written straight to the table (no services, no files): for lists and query counts,
+    where hundreds of complete wizard runs would only slow the suite down."""
+    from django.utils import timezone
+
+    from quxiang.registrations.models import Registration
+
+    now = timezone.now()
+    defaults = {"org_name": "上海测试科技有限公司", "organisation_done": True, "archive_done": True}
+    if status in ("submitted", "verified", "returned", "superseded"):
+        defaults["submitted_at"] = now
+    defaults.update(fields)
+    return Registration.objects.create(student=student, status=status, destination_type_id=destination_type,
+                                       version=version, **defaults)

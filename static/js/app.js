@@ -11,14 +11,14 @@
   });
   // Tell the student about an oversized file before sending it (the server checks again).
   document.querySelectorAll("form.upload").forEach(function (form) {
-    var maxMb = parseInt(form.dataset.maxBytes, 10);
+    var maxBytes = parseInt(form.dataset.maxBytes, 10);
     form.addEventListener("submit", function (ev) {
       var input = form.querySelector("input[type=file]");
       var f = input && input.files && input.files[0];
-      if (f && maxMb && f.size > maxMb * 1024 * 1024) {
+      if (f && maxBytes && f.size > maxBytes) {
         ev.preventDefault();
         form.dataset.submitting = "";
-        alert("文件超过 " + maxMb + " MB 上限，请压缩后再上传。");
+        alert(form.dataset.tooLarge);
       }
     }, true);
   });
