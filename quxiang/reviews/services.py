@@ -41,7 +41,7 @@ def verification_number_new(*, year: int) -> str:
 
 
 def _lock_submitted(registration: Registration) -> Registration:
-    reg = Registration.objects.select_for_update().select_related("student", "destination_type").get(
+    reg = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
         pk=registration.pk
     )
     if reg.status != Status.SUBMITTED:
