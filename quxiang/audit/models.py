@@ -16,6 +16,11 @@ class AuditAction(models.TextChoices):
     SHEET_DOWNLOAD = "sheet_download", _("下载登记表")
     EXPORT = "export", _("导出")
     REMIND = "remind", _("发送提醒")
+    SAMPLE_DRAW = "sample_draw", _("抽查抽取")
+    SAMPLE_CALL = "sample_call", _("抽查回访")
+    FOLLOW_UP_OPEN = "follow_up_open", _("退回辅导员核实")
+    FOLLOW_UP_RESOLVE = "follow_up_resolve", _("核实处理")
+    PASSWORD_RESET = "password_reset", _("重置初始密码")
 
 
 class AuditEntry(models.Model):

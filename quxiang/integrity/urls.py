@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from quxiang.integrity import views
 
 app_name = "integrity"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("sampling/", views.sampling, name="sampling"),
+    path("sampling/runs/<int:pk>/", views.sample_run, name="sample_run"),
+    path("sampling/items/<int:pk>/outcome/", views.sample_item_outcome, name="sample_item_outcome"),
+    path("sampling/items/<int:pk>/send-back/", views.sample_item_send_back, name="sample_item_send_back"),
+    path("follow-ups/", views.follow_ups, name="follow_ups"),
+    path("follow-ups/<int:pk>/resolve/", views.follow_up_resolve, name="follow_up_resolve"),
+]

@@ -28,3 +28,49 @@ def organisation_upsert_from_registration(*, registration) -> Organisation | Non
     values.update({k: v for k, v in optional.items() if v})
     org, _created = Organisation.objects.update_or_create(uscc=registration.org_uscc, defaults=values)
     return org
+
+
+# Fields a merge may fill on the kept row when it has them blank (never overwritten when set).
+MERGE_FILL_FIELDS = (
+    "shanghai_reg_no", "nature", "industry", "region", "address", "postcode", "contact_name", "contact_phone",
+)
+
+
+class OrganisationMergeError(ValueError):
+    """The two rows cannot be merged; the message is Chinese."""
+
+
+def organisation_merge(*, keep: Organisation, remove: Organisation) -> Organisation:
+    """Merge two directory rows of the same organisation (e.g. one typed with an old or mistyped USCC):
+    `keep` stays with its name and USCC, takes over any detail it lacks from `remove`, and every row that
+    references `remove` is repointed to `keep`; then `remove` is deleted.
+
+    Registrations copy organisation data by value (they must say what the paper agreement said), so they
+    are not rewritten; the directory row is what a merge changes."""
+    from django.db import transaction
+    from django.utils.translation import gettext as _
+
+    if keep.pk == remove.pk:
+        raise OrganisationMergeError(_("不能把一家单位与它自己合并。"))
+    with transaction.atomic():
+        rows = {o.pk: o for o in Organisation.objects.select_for_update().filter(pk__in=[keep.pk, remove.pk])}
+        if len(rows) != 2:
+            raise OrganisationMergeError(_("要合并的单位已不存在，请刷新后重试。"))
+        kept, removed = rows[keep.pk], rows[remove.pk]
+        changed = []
+        for name in MERGE_FILL_FIELDS:
+            attname = Organisation._meta.get_field(name).attname
+            if not getattr(kept, attname) and getattr(removed, attname):
+                setattr(kept, attname, getattr(removed, attname))
+                changed.append(attname)
+        # Anything that references the directory by foreign key follows the kept row (no model does today;
+        # this keeps the merge correct when one is added).
+        for relation in Organisation._meta.related_objects:
+            if relation.one_to_many or relation.one_to_one:
+                relation.related_model._base_manager.filter(**{relation.field.name: removed}).update(
+                    **{relation.field.name: kept}
+                )
+        removed.delete()
+        if changed:
+            kept.save(update_fields=[*changed, "updated_at"])
+        return kept

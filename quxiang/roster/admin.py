@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from quxiang.roster.models import College, Major, SchoolClass, Student
+from quxiang.accounts.models import Role, User
+from quxiang.roster.models import Cohort, College, Major, SchoolClass, Student
 
 
 @admin.register(College)
@@ -27,6 +28,7 @@ class SchoolClassAdmin(admin.ModelAdmin):
     list_filter = ["major__college", "major__level"]
     list_select_related = ["major__college"]
     search_fields = ["name", "major__name", "counselors__username", "counselors__full_name"]
+    search_help_text = _("按班级、专业或辅导员（账号、姓名）搜索")
     autocomplete_fields = ["major"]
     filter_horizontal = ["counselors"]
 
@@ -43,9 +45,9 @@ class SchoolClassAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "counselors":
-            from quxiang.accounts.models import Role, User
-
-            kwargs["queryset"] = User.objects.filter(role__in=[Role.COUNSELOR, Role.COLLEGE_OFFICER])
+            # Only active counselor accounts are offered (college officers already see their whole college).
+            kwargs["queryset"] = User.objects.filter(role=Role.COUNSELOR, is_active=True).order_by("username")
+            kwargs["help_text"] = _("只列出在用的辅导员账号。辅导员负责鉴证所分配班级学生的登记。")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -75,3 +77,19 @@ class StudentAdmin(admin.ModelAdmin):
     @admin.display(description=_("身份证号"))
     def masked_national_id(self, obj: Student) -> str:
         return obj.masked_national_id
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    """毕业年份设置: the change (变更/改派) deadline of each graduation year."""
+
+    list_display = ["year", "change_deadline", "effective_deadline"]
+    search_fields = ["=year"]
+    ordering = ["-year"]
+
+    @admin.display(description=_("实际截止日期"))
+    def effective_deadline(self, obj: Cohort):
+        return obj.effective_change_deadline
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["year"] if obj is not None else []

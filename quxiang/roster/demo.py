@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from stdnum.cn import ric as stdnum_ric
 
 from quxiang.accounts.models import Role, User
@@ -644,11 +645,14 @@ def load_demo_school(
     summary.created["单位 organisations"] = len(new_orgs)
 
     # The office edits code tables, rosters and the directory in the admin: give it those permissions.
-    office_group, group_created = Group.objects.get_or_create(name=OFFICE_GROUP)
-    if group_created:
-        office_group.permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["reference", "roster", "organisations"])
+    # Students' accounts too (to reset an initial password); set every run so new permissions arrive.
+    office_group, _created = Group.objects.get_or_create(name=OFFICE_GROUP)
+    office_group.permissions.set(
+        Permission.objects.filter(
+            Q(content_type__app_label__in=["reference", "roster", "organisations"])
+            | Q(content_type__app_label="accounts", codename__in=["view_user", "change_user"])
         )
+    )
     if "office" not in existing_users and "office" in staff_users:
         staff_users["office"].groups.add(office_group)
     return school, summary

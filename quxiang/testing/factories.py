@@ -273,3 +273,155 @@ def make_registration_row(*, student: Student, status: str = "submitted", destin
     defaults.update(fields)
     return Registration.objects.create(student=student, status=status, destination_type_id=destination_type,
                                        version=version, **defaults)
+
+
+# --- Helpers for the reports (statistics, national export) and the benchmarks ----------------------
+
+# A late-season snapshot of a cohort: share of students per current state. A verified student may also
+# have an open change draft (v2); SAMPLE_CHANGE_SHARE of the verified ones do.
+SAMPLE_STATE_MIX = {"none": 6, "draft": 5, "submitted": 10, "returned": 3, "verified": 76}
+SAMPLE_CHANGE_SHARE = 0.03
+# Destination types of records, weighted roughly like a Shanghai engineering school's report.
+SAMPLE_TYPE_MIX = {
+    "dispatch_general": 30, "labour_contract": 12, "study_master": 17, "abroad_study": 6, "abroad_work": 1,
+    "flexible_other": 4, "flexible_freelance": 2, "dispatch_civil_service": 3, "dispatch_military": 1,
+    "dispatch_startup": 1, "research_assistant": 2, "grassroots_sanzhiyifu": 1, "grassroots_west": 1,
+    "grassroots_xuandiao": 1, "study_second_degree": 1, "awaiting_job_hunting": 8, "awaiting_signing": 3,
+    "not_seeking_study": 4, "not_seeking_other": 2,
+}
+
+
+def make_sample_records(*, students, seed: int = 2026) -> int:
+    """Give `students` records in the SAMPLE_*_MIX proportions, written straight to the table (no files,
+    no events): for demos, screenshots and benchmarks, not for tests of the flow. Employers come from the
+    organisation directory. Returns the number of records created."""
+    import random
+
+    from django.utils import timezone
+
+    from quxiang.organisations.models import Organisation
+    from quxiang.reference.models import Country, DestinationType, OrgKind
+    from quxiang.registrations.models import Registration
+
+    rng = random.Random(seed)
+    kinds = dict(DestinationType.objects.filter(key__in=SAMPLE_TYPE_MIX).values_list("key", "org_kind"))
+    type_keys = [k for k in SAMPLE_TYPE_MIX if k in kinds]
+    type_weights = [SAMPLE_TYPE_MIX[k] for k in type_keys]
+    orgs = list(Organisation.objects.values("uscc", "name", "nature_id", "industry_id", "region_id", "address",
+                                            "postcode", "contact_name", "contact_phone"))
+    countries = list(Country.objects.filter(code__in=["US", "GB", "AU", "JP", "DE", "SG", "HK", "CA"])
+                     .values_list("code", flat=True)) or [None]
+    states, state_weights = list(SAMPLE_STATE_MIX), list(SAMPLE_STATE_MIX.values())
+    now = timezone.now()
+    rows = []
+    for student in students:
+        state = rng.choices(states, state_weights)[0]
+        if state == "none":
+            continue
+        key = rng.choices(type_keys, type_weights)[0]
+        fields = {"student": student, "version": 1, "status": state, "destination_type_id": key,
+                  "organisation_done": True, "archive_done": True}
+        kind = kinds[key]
+        if kind in (OrgKind.EMPLOYER, OrgKind.SCHOOL) and orgs:
+            org = rng.choice(orgs)
+            fields.update(org_name=org["name"], org_uscc=org["uscc"], org_nature_id=org["nature_id"],
+                          org_industry_id=org["industry_id"], org_region_id=org["region_id"],
+                          org_address=org["address"], org_postcode=org["postcode"],
+                          org_contact_name=org["contact_name"], org_contact_phone=org["contact_phone"],
+                          job_category_id="13" if kind == OrgKind.EMPLOYER else None,
+                          signed_on=now.date() if kind == OrgKind.EMPLOYER else None)
+        elif kind == OrgKind.ABROAD:
+            fields.update(abroad_country_id=rng.choice(countries), org_name="示例大学",
+                          abroad_name_original="Example University", programme="计算机科学",
+                          programme_original="Computer Science", signed_on=now.date())
+        if state != "draft":
+            fields["submitted_at"] = now
+        if state == "returned":
+            fields["return_reason"] = "请上传协议书第一联的清晰扫描件。"
+        if state == "verified":
+            fields.update(verified_at=now, verification_no=f"S{seed % 10000:04d}{student.pk:010d}")
+        rows.append(Registration(**fields))
+        if state == "verified" and rng.random() < SAMPLE_CHANGE_SHARE:
+            change = {k: v for k, v in fields.items() if k not in ("verified_at", "verification_no", "submitted_at")}
+            change.update(version=2, status="draft")
+            rows.append(Registration(**change))
+    Registration.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+# --- Helpers for the roster import tests (quxiang/imports) ---------------------------------------------
+
+ROSTER_HEADERS = ["学号", "姓名", "性别", "身份证号", "学历层次", "学院", "专业代码", "专业名称", "班级", "辅导员工号",
+                  "生源地代码", "毕业年份", "手机号", "电子邮箱", "考生号", "民族", "政治面貌", "城乡生源", "入学年月",
+                  "毕业日期", "培养方式", "学习形式"]
+
+
+def roster_row(*, n: int, college: str, major_code: str, class_name: str = "导入班01", counselor: str = "",
+               region: str = "310104", level: str = "本科", **overrides) -> dict:
+    """One valid line of the roster file (keys are the Chinese headers); `n` makes 学号 and 身份证号 unique."""
+    sex = "男" if n % 2 else "女"
+    row = {
+        "学号": f"27{n:08d}", "姓名": f"导入学生{n}", "性别": sex,
+        "身份证号": make_national_id(region=region, seq=n, sex="M" if sex == "男" else "F",
+                                 birth=f"2004{(n % 12) + 1:02d}{(n % 28) + 1:02d}"),
+        "学历层次": level, "学院": college, "专业代码": major_code, "专业名称": "", "班级": class_name,
+        "辅导员工号": counselor, "生源地代码": region, "毕业年份": "2027", "手机号": f"139{n:08d}",
+        "电子邮箱": f"s{n}@stu.example.edu.cn", "考生号": "", "民族": "汉族", "政治面貌": "共青团员", "城乡生源": "城镇",
+        "入学年月": "2023-09", "毕业日期": "2027-06-30", "培养方式": "非定向", "学习形式": "全日制",
+    }
+    row.update(overrides)
+    return row
+
+
+def make_roster_xlsx(rows: list[dict], *, headers: list[str] | None = None) -> bytes:
+    """An .xlsx built with openpyxl, as an office would save it: header row, then one row per dict.
+    Values are written as given (str, int, float, date), so tests can craft numeric IDs or Excel dates."""
+    from openpyxl import Workbook
+
+    headers = headers or ROSTER_HEADERS
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "毕业生名单"
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([row.get(h) for h in headers])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def roster_upload(rows: list[dict], *, name: str = "名单.xlsx", headers: list[str] | None = None) -> SimpleUploadedFile:
+    return SimpleUploadedFile(
+        name, make_roster_xlsx(rows, headers=headers),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- Helpers for the integrity (数据核查, 抽查) tests ------------------------------------------------------
+
+
+def make_evidence_row(*, registration, sha256: str, name: str = "协议书.pdf"):
+    """An evidence file row with a chosen content hash (no bytes stored): for duplicate-file checks."""
+    import uuid
+
+    from quxiang.evidence.models import EvidenceFile
+
+    return EvidenceFile.objects.create(
+        registration=registration, file=f"evidence/test/{uuid.uuid4().hex}.pdf", original_name=name,
+        content_type="application/pdf", size=1024, sha256=sha256, uploaded_by=registration.student.user,
+    )
+
+
+def make_verified_row(*, student: Student, verifier: User | None = None, submitted_at=None, verified_at=None,
+                      destination_type: str = "dispatch_general", **fields):
+    """A verified record written straight to the table, with chosen submission and verification times."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    verified_at = verified_at or timezone.now()
+    submitted_at = submitted_at or verified_at - dt.timedelta(days=2)
+    return make_registration_row(
+        student=student, status="verified", destination_type=destination_type, submitted_at=submitted_at,
+        verified_at=verified_at, verified_by=verifier or counselor_of(student), **fields,
+    )

@@ -1,0 +1,185 @@
+"""Office pages: integrity checks, sampling for verification calls; staff page: follow-ups in scope."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from quxiang.audit.services import client_ip
+from quxiang.core.access import get_for_user
+from quxiang.core.permissions import office_required, staff_required
+from quxiang.integrity import selectors, services
+from quxiang.integrity.checks import checks_run
+from quxiang.integrity.conf import integrity_setting
+from quxiang.integrity.forms import OutcomeForm, ResolveForm, SampleDrawForm, SendBackForm, YearForm
+from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
+from quxiang.registrations.models import Registration
+from quxiang.registrations.services import RegistrationStateError
+from quxiang.roster.models import College
+
+ITEMS_PER_PAGE = 100
+RECORDS_PER_FINDING = 50  # a finding may span thousands of records; the page lists the first ones
+
+
+def _year_form(request: HttpRequest, years: list[int]) -> tuple[YearForm, int | None]:
+    data = request.GET.copy()
+    if "year" not in data and years:
+        data["year"] = str(years[0])  # the latest cohort unless 全部届别 was chosen
+    form = YearForm(data, years=years)
+    return form, (form.cleaned_data["year"] if form.is_valid() else None)
+
+
+@office_required
+def index(request: HttpRequest) -> HttpResponse:
+    form, year = _year_form(request, selectors.graduation_years())
+    results = checks_run(year=year)
+    shown = {id(f): f.registration_ids[:RECORDS_PER_FINDING] for _c, fs in results for f in fs}
+    records = selectors.records_for_display(ids=[i for ids in shown.values() for i in ids])
+    sections = [
+        {"check": check, "findings": [
+            {"reason": f.reason, "records": [records[i] for i in shown[id(f)] if i in records],
+             "more": len(f.registration_ids) - len(shown[id(f)])}
+            for f in findings
+        ]}
+        for check, findings in results
+    ]
+    return render(request, "integrity/index.html", {
+        "form": form, "sections": sections, "flagged": sum(1 for s in sections if s["findings"]),
+        "thresholds": {k: integrity_setting(k) for k in (
+            "FLEXIBLE_SHARE_RATIO", "FLEXIBLE_MIN_RECORDS", "QUICK_VERIFY_SECONDS", "QUICK_VERIFY_WINDOW_SECONDS",
+            "QUICK_VERIFY_MIN_RECORDS")},
+    })
+
+
+@office_required
+def sampling(request: HttpRequest) -> HttpResponse:
+    years = selectors.graduation_years()
+    if request.method == "POST":
+        form = SampleDrawForm(request.POST, years=years)
+        if form.is_valid():
+            try:
+                run = services.sample_run_draw(
+                    actor=request.user, percentage=form.cleaned_data["percentage"], seed=form.cleaned_data["seed"],
+                    year=form.cleaned_data["year"], placed_only=form.cleaned_data["placed_only"], ip=client_ip(request),
+                )
+            except services.IntegrityRefused as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("已抽取 %(n)d 条记录，随机种子 %(seed)d。") % {
+                    "n": run.items.count(), "seed": run.seed})
+                return redirect("integrity:sample_run", pk=run.pk)
+    else:
+        form = SampleDrawForm(initial={"year": years[0] if years else None, "placed_only": True}, years=years)
+    return render(request, "integrity/sampling.html", {
+        "form": form, "runs": selectors.sample_runs_with_totals(),
+    })
+
+
+@office_required
+def sample_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(SampleRun.objects.select_related("created_by"), pk=pk)
+    outcome = request.GET.get("outcome", "")
+    outcome = outcome if outcome in Outcome.values else ""
+    college = request.GET.get("college", "")
+    college = int(college) if college.isdigit() else None
+    items = selectors.sample_items(run=run, outcome=outcome, college=college)
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    summary = selectors.sample_run_summary(run=run)
+    totals = {k: sum(r[k] for r in summary) for k in ("sampled", "confirmed", "mismatch", "unreachable", "pending")}
+    return render(request, "integrity/sample_run.html", {
+        "run": run, "summary": summary, "totals": totals, "page": page, "query": query.urlencode(),
+        "outcomes": Outcome.choices, "outcome": outcome, "college": college,
+        "colleges": College.objects.filter(pk__in=run.items.values("college_id")).order_by("code"),
+        "outcome_form": OutcomeForm(), "send_back_form": SendBackForm(),
+    })
+
+
+def _back_to_run(request: HttpRequest, item: SampleItem) -> HttpResponse:
+    """Back to the run page, keeping its filters (a query string this page built) and the row in view."""
+    url = reverse("integrity:sample_run", args=[item.run_id])
+    query = request.POST.get("query", "")
+    if query and re.fullmatch(r"[A-Za-z0-9_=&%.-]+", query):
+        url += "?" + query
+    return redirect(f"{url}#item-{item.pk}")
+
+
+@require_POST
+@office_required
+def sample_item_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(SampleItem, pk=pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择回访结果。"))
+        return _back_to_run(request, item)
+    try:
+        services.sample_item_record(item=item, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"],
+                                    actor=request.user, ip=client_ip(request))
+    except services.IntegrityRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已保存回访结果。"))
+    return _back_to_run(request, item)
+
+
+@require_POST
+@office_required
+def sample_item_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(SampleItem, pk=pk)
+    form = SendBackForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请写明需要辅导员核实的内容。"))
+        return _back_to_run(request, item)
+    try:
+        follow_up = services.sample_item_send_back(
+            item=item, actor=request.user, note=form.cleaned_data["note"], reopen=form.cleaned_data["reopen"],
+            ip=client_ip(request),
+        )
+    except (services.IntegrityRefused, RegistrationStateError) as exc:
+        messages.error(request, str(exc))
+    else:
+        if follow_up.reopened_id:
+            messages.success(request, _("已退回辅导员核实，并为学生开放了变更（第 %(v)d 版草稿）。")
+                             % {"v": follow_up.reopened.version})
+        else:
+            messages.success(request, _("已退回辅导员核实，辅导员会在“核查待办”中看到。"))
+    return _back_to_run(request, item)
+
+
+@staff_required
+def follow_ups(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", FollowUpStatus.OPEN)
+    status = status if status in FollowUpStatus.values else ""
+    page = Paginator(selectors.follow_ups_for(user=request.user, status=status), 50).get_page(request.GET.get("page"))
+    return render(request, "integrity/follow_ups.html", {
+        "page": page, "status": status, "statuses": FollowUpStatus.choices, "resolve_form": ResolveForm(),
+        "query": f"status={status}",
+    })
+
+
+@require_POST
+@staff_required
+def follow_up_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    follow_up = get_object_or_404(FollowUp, pk=pk)
+    # Scope: the follow-up is reachable exactly when its record is (404 otherwise, as everywhere).
+    get_for_user(user=request.user, model=Registration, pk=follow_up.registration_id)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写核实结果。"))
+        return redirect("integrity:follow_ups")
+    try:
+        services.follow_up_resolve(follow_up=follow_up, actor=request.user, resolution=form.cleaned_data["resolution"],
+                                   ip=client_ip(request))
+    except services.IntegrityRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已记录核实结果。"))
+    return redirect("integrity:follow_ups")
