@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "quxiang.accounts.middleware.ForcePasswordChangeMiddleware",
+    "quxiang.api.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

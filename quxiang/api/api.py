@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
@@ -10,6 +12,7 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
+from quxiang.accounts.forms import ChangePasswordForm
 from quxiang.api import errors, services
 from quxiang.api.errors import ApiError
 from quxiang.api.idempotency import idempotent
@@ -25,6 +28,7 @@ from quxiang.api.schemas import (
     LoginIn,
     OrganisationIn,
     OrganisationOut,
+    PasswordIn,
     RegionNode,
     RegistrationOut,
     StudentOut,
@@ -52,7 +56,7 @@ from quxiang.registrations.services import RegistrationStateError
 from quxiang.roster.models import Student
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
-          429: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
+          429: ErrorOut, 500: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
 
 
 class TokenAuth(HttpBearer):
@@ -80,7 +84,8 @@ def _student(request) -> Student:
 def _rate_limit(request, *parts: str) -> None:
     limit, window = settings.QUXIANG["API_AUTH_RATE"]
     for part in (client_ip(request) or "-", *parts):
-        if rate_limit_exceeded(key=f"api-auth:{part}", limit=limit, window_seconds=window):
+        digest = hashlib.sha256(part.encode()).hexdigest()[:32]
+        if rate_limit_exceeded(key=f"api-auth:{digest}", limit=limit, window_seconds=window):
             raise ApiError(429, "rate_limited", _("操作过于频繁，请一分钟后再试。"))
 
 
@@ -119,6 +124,19 @@ def logout(request):
 def unbind(request):
     """解除小程序绑定，并作废该账号的全部令牌。"""
     services.wechat_unbind(user=request.auth)
+    return Reply(204, None)
+
+
+@v1.post("/auth/password", response={204: None, **ERRORS}, tags=["账号绑定"])
+def change_password(request, payload: PasswordIn):
+    """修改密码（首次使用初始密码的同学须先修改）。规则与网页版相同。"""
+    form = ChangePasswordForm(request.auth, {
+        "old_password": payload.old_password, "new_password1": payload.new_password,
+        "new_password2": payload.new_password,
+    })
+    if not form.is_valid():
+        raise errors.form_error(form)
+    form.save()
     return Reply(204, None)
 
 

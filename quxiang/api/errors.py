@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import RequestDataTooBig
+import logging
+
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+logger = logging.getLogger("quxiang.api")
 
 
 class ApiError(Exception):
@@ -60,3 +66,24 @@ def install(api) -> None:
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):
         return respond(request, 413, error_body("too_large", _("请求内容过大。")))
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(BadRequest)
+    def _bad_request(request, exc):
+        if isinstance(exc, RequestDataTooBig):
+            return _too_big(request, exc)
+        return respond(request, 400, error_body("bad_request", _("请求格式不正确。")))
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def _unavailable(request, exc):
+        logger.warning("database unavailable: %s", exc.__class__.__name__)
+        response = respond(request, 503, error_body("unavailable", _("系统维护中或暂时繁忙，请稍后再试。")))
+        response["Retry-After"] = "5"
+        return response
+
+    @api.exception_handler(Exception)
+    def _unexpected(request, exc):
+        logger.exception("unhandled API error")
+        return respond(request, 500, error_body("server_error", _("系统繁忙，请稍后再试。您已保存的内容不会丢失。")))

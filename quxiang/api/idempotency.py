@@ -3,6 +3,7 @@ submission or a duplicate file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 
@@ -12,6 +13,15 @@ from django.utils.translation import gettext as _
 
 from quxiang.api.errors import ApiError
 from quxiang.api.models import IdempotencyRecord
+
+
+class _FullPrecision(DjangoJSONEncoder):
+    """Timestamps keep their microseconds, so a replay renders exactly like the first answer."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime | dt.time):
+            return o.isoformat()
+        return super().default(o)
 
 
 def idempotent(request, *, scope: str, run: Callable[[], tuple[int, dict]]) -> tuple[int, dict]:
@@ -34,6 +44,6 @@ def idempotent(request, *, scope: str, run: Callable[[], tuple[int, dict]]) -> t
         record.delete()  # a failed attempt may be retried with the same key
         raise
     record.status_code = status
-    record.body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+    record.body = json.loads(json.dumps(body, cls=_FullPrecision))
     record.save(update_fields=["status_code", "body"])
     return status, body

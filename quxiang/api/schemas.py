@@ -14,14 +14,18 @@ class ErrorOut(Schema):
     fields: dict[str, list[str]] = {}
 
 
+# NUL can never be part of a code, a 学号 or a password, and PostgreSQL cannot store or compare it.
+NO_NUL = r"^[^\x00]+$"
+
+
 class BindIn(Schema):
-    code: str = Field(..., min_length=1, max_length=128, description="wx.login() 返回的 code")
-    student_number: str = Field(..., min_length=1, max_length=20, description="学号")
-    password: str = Field(..., min_length=1, max_length=128)
+    code: str = Field(..., min_length=1, max_length=128, pattern=NO_NUL, description="wx.login() 返回的 code")
+    student_number: str = Field(..., min_length=1, max_length=20, pattern=NO_NUL, description="学号")
+    password: str = Field(..., min_length=1, max_length=128, pattern=NO_NUL)
 
 
 class LoginIn(Schema):
-    code: str = Field(..., min_length=1, max_length=128)
+    code: str = Field(..., min_length=1, max_length=128, pattern=NO_NUL)
 
 
 class StudentOut(Schema):
@@ -38,6 +42,12 @@ class StudentOut(Schema):
     origin_region_name: str
     graduation_year: int
     needs_archive_step: bool
+    must_change_password: bool
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., min_length=1, max_length=128, pattern=NO_NUL)
+    new_password: str = Field(..., min_length=1, max_length=128, pattern=NO_NUL)
 
 
 class TokenOut(Schema):

@@ -19,7 +19,7 @@ def student_out(s: Student) -> dict:
         "education_level_display": s.get_education_level_display(), "college": s.college.name, "major": s.major.name,
         "school_class": s.school_class.name, "origin_region_code": s.origin_region_id,
         "origin_region_name": s.origin_region.full_name, "graduation_year": s.graduation_year,
-        "needs_archive_step": s.is_undergraduate,
+        "needs_archive_step": s.is_undergraduate, "must_change_password": s.user.must_change_password,
     }
 
 

@@ -38,6 +38,8 @@ def wechat_code_to_openid(*, code: str) -> str:
         raise WeChatError("wechat_timeout", _("连接微信服务超时，请检查网络后重试。"), 504) from None
     except (requests.RequestException, ValueError):
         raise WeChatError("wechat_unavailable", _("暂时无法连接微信服务，请稍后再试。"), 502) from None
+    if not isinstance(data, dict):
+        raise WeChatError("wechat_error", _("微信登录失败，请稍后再试。"), 502)
     errcode = data.get("errcode") or 0
     if errcode:
         code_name, status, message = _ERRORS.get(errcode, ("wechat_error", 502, _("微信登录失败，请稍后再试。")))
