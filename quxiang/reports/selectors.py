@@ -1,0 +1,306 @@
+"""Reads of the statistics page and the national export. Everything goes through `scope()`.
+
+Definitions (the page shows them to users under 统计口径):
+
+* A graduate's *state* is decided by their records, once per student: a verified record wins (a student
+  with a verified version and an open change draft is 已鉴证); otherwise the status of the open record
+  (草稿 / 待鉴证 / 已退回); otherwise 未登记.
+* 去向落实率 = students whose verified record's national category is `is_placed` / all graduates of the
+  cohort. Only verified records count as placed.
+* 含待鉴证落实率 additionally counts students whose submitted (待鉴证) record names a placed category.
+* 去向知晓率 (NACE "knowledge rate") = students with a verified record of any category, 待就业 and
+  暂不就业 included / all graduates.
+
+All figures come from ONE grouped SQL query (two filtered LEFT JOINs on the student's verified and open
+record, GROUP BY the finest breakdown); the breakdowns are sums over those few groups in Python, never a
+loop over students."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from quxiang.accounts.models import User
+from quxiang.core.access import scope
+from quxiang.core.validators import mask_national_id
+from quxiang.reference.models import DestinationCategory, OrgKind
+from quxiang.registrations.models import OPEN_STATUSES, Status
+from quxiang.roster.models import College, EducationLevel, Gender, Major, Student
+
+STATE_NONE = "none"
+# Display order of the states on the page and in the downloads.
+STATES = (STATE_NONE, Status.DRAFT.value, Status.SUBMITTED.value, Status.RETURNED.value, Status.VERIFIED.value)
+ABROAD_STUDY_CATEGORY = "85"
+
+
+def state_labels() -> dict[str, str]:
+    return {
+        STATE_NONE: _("未登记"), Status.DRAFT: _("草稿"), Status.SUBMITTED: _("待鉴证"),
+        Status.RETURNED: _("已退回"), Status.VERIFIED: _("已鉴证"),
+    }
+
+
+# --- the cohort ------------------------------------------------------------------------------------
+
+
+def cohort_years(*, user: User) -> list[int]:
+    """Graduation years the user has students in, latest first."""
+    students = scope(user=user, queryset=Student.objects.all())
+    return list(students.order_by("-graduation_year").values_list("graduation_year", flat=True).distinct())
+
+
+def _with_records(qs: QuerySet[Student]) -> QuerySet[Student]:
+    """Join each student's verified record (`v`) and open record (`o`). The two partial unique
+    constraints on registrations guarantee at most one of each, so the joins never multiply rows."""
+    return qs.annotate(
+        v=FilteredRelation("registrations", condition=Q(registrations__status=Status.VERIFIED)),
+        o=FilteredRelation("registrations", condition=Q(registrations__status__in=OPEN_STATUSES)),
+    ).annotate(
+        state=Case(
+            When(v__id__isnull=False, then=Value(Status.VERIFIED.value)),
+            When(o__id__isnull=False, then=F("o__status")),
+            default=Value(STATE_NONE),
+            output_field=CharField(),
+        ),
+    )
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts of one group of graduates (a college, a major, …) and the rates derived from them."""
+
+    key: str = ""
+    label: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+    states: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+    placed: int = 0
+    placed_incl_pending: int = 0
+
+    def add(self, *, n: int, state: str, placed: bool, pending_placed: bool) -> None:
+        self.total += n
+        self.states[state] += n
+        if placed:
+            self.placed += n
+        if placed or pending_placed:
+            self.placed_incl_pending += n
+
+    @property
+    def verified(self) -> int:
+        return self.states[Status.VERIFIED]
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return round(100.0 * part / whole, 1) if whole else None
+
+    @property
+    def placement_rate(self) -> float | None:
+        return self._rate(self.placed, self.total)
+
+    @property
+    def placement_rate_incl_pending(self) -> float | None:
+        return self._rate(self.placed_incl_pending, self.total)
+
+    @property
+    def knowledge_rate(self) -> float | None:
+        return self._rate(self.verified, self.total)
+
+
+@dataclass
+class CategoryTally:
+    code: str
+    name: str
+    is_placed: bool
+    verified: int = 0
+    pending: int = 0  # students whose 待鉴证 record names this category
+
+
+@dataclass
+class CohortStatistics:
+    year: int
+    overall: Tally
+    by_college: list[Tally]
+    by_major: list[Tally]
+    by_level: list[Tally]
+    by_gender: list[Tally]
+    by_category: list[CategoryTally]
+
+
+# PostgreSQL plans the grouping below as a sort of every student unless it may keep the groups in a hash
+# table; its estimate of the number of groups (the product of the columns' distinct values) is far too
+# high, so with the default work_mem (4MB) it sorts. The groups actually need ~5MB per 100,000 students.
+AGGREGATION_WORK_MEM = "32MB"
+
+
+def grouped_counts_queryset(*, user: User, year: int) -> QuerySet:
+    """One row per (college, major, level, gender, state, verified category, pending category) with its
+    number of students. Keys are ids and short codes only (names are fetched separately): narrow rows
+    keep the aggregation fast."""
+    students = scope(user=user, queryset=Student.objects.filter(graduation_year=year))
+    return (
+        _with_records(students)
+        .annotate(
+            vcat=F("v__destination_type__category_id"),
+            pcat=Case(When(o__status=Status.SUBMITTED, then=F("o__destination_type__category_id")), default=None),
+        )
+        .values("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat", "n")
+    )
+
+
+def _grouped_counts(*, user: User, year: int) -> list[tuple]:
+    qs = grouped_counts_queryset(user=user, year=year)
+    if connection.vendor != "postgresql":
+        return list(qs)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'")
+        return list(qs)
+
+
+def cohort_statistics(*, user: User, year: int) -> CohortStatistics:
+    """Counts and rates of the cohort `year` within the user's scope: one aggregation query, plus the
+    names of the categories, colleges and majors it found (three small queries)."""
+    categories = {
+        c.code: CategoryTally(code=c.code, name=c.name, is_placed=c.is_placed)
+        for c in DestinationCategory.objects.order_by("sort_order", "code")
+    }
+    overall = Tally(key="all", label=_("全部毕业生"))
+    colleges: dict[int, Tally] = defaultdict(Tally)
+    majors: dict[int, Tally] = defaultdict(Tally)
+    levels = {v: Tally(key=v, label=str(label)) for v, label in EducationLevel.choices}
+    genders = {v: Tally(key=v, label=str(label)) for v, label in Gender.choices}
+    uncategorised = CategoryTally(code="", name=_("未分类"), is_placed=False)
+
+    verified = Status.VERIFIED.value
+    for college_id, major_id, level, gender, state, vcat_code, pcat_code, n in _grouped_counts(user=user, year=year):
+        vcat = categories.get(vcat_code) if vcat_code else None
+        pcat = categories.get(pcat_code) if pcat_code else None
+        placed = state == verified and vcat is not None and vcat.is_placed
+        pending_placed = pcat is not None and pcat.is_placed
+        if level not in levels:
+            levels[level] = Tally(key=level, label=level)
+        if gender not in genders:
+            genders[gender] = Tally(key=gender, label=gender)
+        for tally in (overall, colleges[college_id], majors[major_id], levels[level], genders[gender]):
+            tally.add(n=n, state=state, placed=placed, pending_placed=pending_placed)
+        if state == verified:
+            (vcat or uncategorised).verified += n
+        if pcat_code:
+            (pcat or uncategorised).pending += n
+
+    for pk, code, name in College.objects.filter(pk__in=colleges).values_list("pk", "code", "name"):
+        colleges[pk].key, colleges[pk].label, colleges[pk].extra = code, name, {"code": code}
+    level_labels = dict(EducationLevel.choices)
+    level_order = {value: i for i, value in enumerate(EducationLevel.values)}
+    for pk, code, name, level, college_code, college_name in Major.objects.filter(pk__in=majors).values_list(
+        "pk", "code", "name", "level", "college__code", "college__name"
+    ):
+        # Sorted by college, then 本科 → 硕士 → 博士, then major code.
+        majors[pk].key, majors[pk].label = f"{college_code}/{level_order.get(level, 9)}/{code}", name
+        majors[pk].extra = {"code": code, "level": str(level_labels.get(level, level)), "college": college_name}
+
+    by_category = list(categories.values())
+    if uncategorised.verified or uncategorised.pending:
+        by_category.append(uncategorised)
+    return CohortStatistics(
+        year=year,
+        overall=overall,
+        by_college=sorted(colleges.values(), key=lambda t: t.key),
+        by_major=sorted(majors.values(), key=lambda t: t.key),
+        by_level=[t for t in levels.values() if t.total],
+        by_gender=[t for t in genders.values() if t.total],
+        by_category=by_category,
+    )
+
+
+# --- the national export ---------------------------------------------------------------------------
+
+# The columns of SPEC §4 in its order, plus 身份证号 (after 性别) and our own 登记状态 (last).
+EXPORT_COLUMNS: list[str] = [
+    "学号", "考生号", "姓名", "性别", "身份证号", "出生日期", "生源地代码", "生源地名称", "民族", "政治面貌", "城乡生源",
+    "学历层次", "专业名称", "专业代码", "入学年月", "毕业日期", "培养方式", "学习形式",
+    "毕业去向类别代码", "毕业去向", "签约日期",
+    "单位名称", "统一社会信用代码", "单位性质代码", "单位性质名称", "单位行业代码", "单位行业名称",
+    "单位所在地代码", "单位所在地名称", "单位地址", "工作职位类别代码", "工作职位类别名称",
+    "留学国家地区", "留学院校中文名称", "留学院校外文名称", "留学专业中文名称", "留学专业外文名称",
+    "档案转寄单位名称", "档案转寄单位地址", "档案转寄单位邮编",
+    "登记状态",
+]
+
+_EXPORT_FIELDS = (
+    "student_number", "exam_number", "name", "gender", "national_id", "origin_region_id",
+    "origin_region__full_name", "ethnicity", "political_status", "urban_rural", "education_level",
+    "major__name", "major__code", "enrolled_on", "graduation_date", "training_mode", "study_form",
+    "state", "v__destination_type__category_id", "v__destination_type__category__name",
+    "v__destination_type__org_kind", "v__signed_on", "v__org_name", "v__org_uscc",
+    "v__org_nature_id", "v__org_nature__name", "v__org_industry_id", "v__org_industry__name",
+    "v__org_region_id", "v__org_region__full_name", "v__org_address", "v__job_category_id",
+    "v__job_category__name", "v__abroad_country__name_zh", "v__abroad_name_original", "v__programme",
+    "v__programme_original", "v__archive_unit", "v__archive_address", "v__archive_postcode",
+)
+
+
+def national_export_rows(*, user: User, year: int, verified_only: bool = False) -> QuerySet:
+    """The cohort as tuples of `_EXPORT_FIELDS` (no model instances), one per student, by 学号.
+    Use `.iterator(chunk_size=…)`: on PostgreSQL that is a server-side cursor."""
+    students = scope(user=user, queryset=Student.objects.filter(graduation_year=year))
+    qs = _with_records(students)
+    if verified_only:
+        qs = qs.filter(state=Status.VERIFIED)
+    return qs.order_by("student_number").values_list(*_EXPORT_FIELDS)
+
+
+def _date(value: dt.date | None, fmt: str = "%Y-%m-%d") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def _birth_date(national_id: str) -> str:
+    if len(national_id) == 18 and national_id[6:14].isdigit():
+        return f"{national_id[6:10]}-{national_id[10:12]}-{national_id[12:14]}"
+    return ""
+
+
+def export_cells(rows: Iterable[tuple], *, full_id: bool) -> Iterator[list[str]]:
+    """Turn `national_export_rows` tuples into the text of `EXPORT_COLUMNS`, in order.
+
+    Students without a verified record keep their student columns and an empty destination, with their
+    state (未登记 / 草稿 / 待鉴证 / 已退回) in 登记状态: no category is made up for them. 留学 columns are
+    filled for 境外留学 (category 85); a verified 出国工作 record puts the foreign employer in 单位名称 and
+    the country in 单位所在地名称."""
+    genders = {k: str(v) for k, v in Gender.choices}
+    levels = {k: str(v) for k, v in EducationLevel.choices}
+    states = state_labels()
+    for (number, exam, name, gender, nid, origin, origin_name, ethnicity, political, urban_rural, level,
+         major_name, major_code, enrolled_on, graduation_date, training_mode, study_form,
+         state, cat_code, cat_name, org_kind, signed_on, org_name, uscc, nature, nature_name, industry,
+         industry_name, region, region_name, address, job, job_name, country, name_original, programme,
+         programme_original, archive_unit, archive_address, archive_postcode) in rows:
+        nid = nid or ""
+        abroad = org_kind == OrgKind.ABROAD
+        study_abroad = abroad and cat_code == ABROAD_STUDY_CATEGORY
+        yield [
+            number, exam, name, genders.get(gender, gender), nid if full_id else mask_national_id(nid),
+            _birth_date(nid), origin, origin_name, ethnicity, political, urban_rural, levels.get(level, level),
+            major_name, major_code, _date(enrolled_on, "%Y-%m"), _date(graduation_date), training_mode, study_form,
+            cat_code or "", cat_name or "", _date(signed_on),
+            "" if study_abroad else org_name or "", uscc or "", nature or "", nature_name or "",
+            industry or "", industry_name or "", region or "",
+            (country or "") if abroad and not study_abroad else region_name or "", address or "",
+            job or "", job_name or "",
+            (country or "") if study_abroad else "", (org_name or "") if study_abroad else "",
+            (name_original or "") if study_abroad else "", (programme or "") if study_abroad else "",
+            (programme_original or "") if study_abroad else "",
+            archive_unit or "", archive_address or "", archive_postcode or "",
+            states.get(state, state),
+        ]
