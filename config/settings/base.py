@@ -82,6 +82,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo database: readers keep reading while a roster import writes, and writers queue for the
+    # lock at the start of a transaction instead of failing half way.
+    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -142,6 +146,7 @@ QUXIANG = {
     "EVIDENCE_MAX_BYTES": int(os.environ.get("QUXIANG_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024))),
     # 单位信息登记号 of the Shanghai graduate service platform; format is a setting.
     "SHANGHAI_REG_NO_REGEX": os.environ.get("QUXIANG_SHANGHAI_REG_NO_REGEX", r"^\d{7}$"),
+    "IMPORT_MAX_BYTES": int(os.environ.get("QUXIANG_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
 }

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     FOLLOW_UP_OPEN = "follow_up_open", _("退回辅导员核实")
     FOLLOW_UP_RESOLVE = "follow_up_resolve", _("核实处理")
     PASSWORD_RESET = "password_reset", _("重置初始密码")
+    IMPORT = "import", _("导入名单")
 
 
 class AuditEntry(models.Model):

@@ -26,6 +26,14 @@ def organisation_upsert_from_registration(*, registration) -> Organisation | Non
     }
     # An admitting school's record carries fewer details: never blank out what the directory knows.
     values.update({k: v for k, v in optional.items() if v})
+    existing = Organisation.objects.filter(uscc=registration.org_uscc).first()
+    if existing is not None and existing.source == OrganisationSource.OFFICE:
+        # The office's own entry is authoritative: a student's record only fills its blanks.
+        for field, value in values.items():
+            if field != "source" and value and not getattr(existing, field):
+                setattr(existing, field, value)
+        existing.save()
+        return existing
     org, _created = Organisation.objects.update_or_create(uscc=registration.org_uscc, defaults=values)
     return org
 

@@ -314,9 +314,10 @@ HANDLERS = {
 @student_required
 def withdraw(request: HttpRequest, student: Student) -> HttpResponse:
     """撤回修改: take a submitted record back before the counselor decides."""
-    reg = selectors.registration_get_open(student=student)
+    reg = selectors.registration_get_current(student=student)
     if reg is None:
-        raise Http404
+        messages.error(request, _("您还没有可撤回的登记。"))
+        return redirect("registrations:status")
     try:
         registration_withdraw(registration=reg, actor=request.user, ip=client_ip(request))
     except RegistrationStateError as exc:

@@ -14,11 +14,18 @@ class QueueFilterForm(forms.Form):
     destination_type = forms.ChoiceField(label=_("去向类型"), required=False)
     q = forms.CharField(label=_("学号 / 姓名"), required=False, max_length=50)
 
-    def __init__(self, *args, classes, majors, types, **kwargs):
+    def __init__(self, *args, classes, majors, groups, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school_class"].choices = [("", _("全部班级"))] + [(c.pk, c.name) for c in classes]
         self.fields["major"].choices = [("", _("全部专业"))] + [(m.pk, str(m)) for m in majors]
-        self.fields["destination_type"].choices = [("", _("全部类型"))] + [(t.key, str(t)) for t in types]
+        types: list = [("", _("全部类型"))]
+        for group in groups:
+            if group.is_standalone:
+                types.append((group.key, group.name))
+            else:  # a 一级去向 selects all its 二级去向
+                types.append((group.key, _("%(name)s（全部）") % {"name": group.name}))
+                types += [(leaf.key, f"　{leaf.name}") for leaf in group.leaves]
+        self.fields["destination_type"].choices = types
 
 
 class ReturnForm(forms.Form):

@@ -66,3 +66,9 @@ def students_unregistered(*, user: User, year: int | None = None) -> QuerySet[St
         .select_related("school_class", "major", "college")
         .order_by("school_class__name", "student_number")
     )
+
+
+def cohort_years(*, user: User) -> list[int]:
+    """Graduation years present in the user's scope, newest first."""
+    students = scope(user=user, queryset=Student.objects.all())
+    return sorted(set(students.values_list("graduation_year", flat=True)), reverse=True)

@@ -91,9 +91,10 @@ def registration_return(*, registration: Registration, actor: User, reason: str,
         raise RegistrationStateError(_("请填写退回原因，学生会在登记页面看到它。"))
     with transaction.atomic():
         reg = _lock_submitted(registration)
-        Registration.objects.filter(pk=reg.pk, status=Status.SUBMITTED).update(
+        if not Registration.objects.filter(pk=reg.pk, status=Status.SUBMITTED).update(
             status=Status.RETURNED, return_reason=reason[:1000], updated_at=timezone.now()
-        )
+        ):
+            raise ReviewConflict(_("该记录已被其他老师处理，请刷新后查看。"))
         reg.refresh_from_db()
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.RETURN, actor=actor, note=reg.return_reason)
         audit_record(actor=actor, action=AuditAction.RETURN, ip=ip, registration=reg, detail={"reason": reg.return_reason})
@@ -118,9 +119,10 @@ def registration_withdraw(*, registration: Registration, actor: User, ip: str | 
     """The student takes a submitted record back to change it (待鉴证 → 草稿), unless a counselor got there first."""
     with transaction.atomic():
         reg = _lock_submitted(registration)
-        Registration.objects.filter(pk=reg.pk, status=Status.SUBMITTED).update(
+        if not Registration.objects.filter(pk=reg.pk, status=Status.SUBMITTED).update(
             status=Status.DRAFT, updated_at=timezone.now()
-        )
+        ):
+            raise ReviewConflict(_("辅导员已处理该记录，不能撤回。"))
         reg.refresh_from_db()
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.WITHDRAW, actor=actor)
         audit_record(actor=actor, action=AuditAction.WITHDRAW, ip=ip, registration=reg)

@@ -16,7 +16,7 @@ from quxiang.audit.services import audit_record, client_ip
 from quxiang.core.access import get_for_user, scope
 from quxiang.core.notify import notify_students
 from quxiang.core.permissions import office_required, staff_required
-from quxiang.reference.selectors import destination_leaves
+from quxiang.reference.selectors import destination_groups
 from quxiang.registrations.models import Registration, Status
 from quxiang.registrations.selectors import registration_detail_queryset, registration_history
 from quxiang.registrations.services import RegistrationStateError
@@ -33,10 +33,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     data.setdefault("status", Status.SUBMITTED)
     form = QueueFilterForm(
         data, classes=selectors.classes_in_scope(user=request.user), majors=selectors.majors_in_scope(user=request.user),
-        types=destination_leaves(),
+        groups=destination_groups(),
     )
-    filters = selectors.QueueFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")}) \
-        if form.is_valid() else selectors.QueueFilters()
+    if form.is_valid():
+        # An empty status means 全部; other empty filters mean "not filtered".
+        chosen = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "status"}
+        filters = selectors.QueueFilters(**chosen)
+    else:
+        filters = selectors.QueueFilters()
+        messages.warning(request, _("筛选条件无效，已显示全部待鉴证记录。"))
     page = Paginator(selectors.review_queue(user=request.user, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = data.copy()
     query.pop("page", None)
@@ -107,8 +112,12 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def bulk_verify(request: HttpRequest) -> HttpResponse:
     ids = [i for i in request.POST.getlist("ids") if i.isdigit()]
-    chosen = list(scope(user=request.user, queryset=Registration.objects.filter(pk__in=ids, status=Status.SUBMITTED))
-                  .select_related("student", "destination_type__parent"))
+    # On the confirmation round, records changed since the list was shown are kept so the service can
+    # name them as skipped rather than leaving them out silently.
+    in_scope = scope(user=request.user, queryset=Registration.objects.filter(pk__in=ids))
+    if request.POST.get("confirm") != "1":
+        in_scope = in_scope.filter(status=Status.SUBMITTED)
+    chosen = list(in_scope.select_related("student", "destination_type__parent"))
     if not chosen:
         messages.error(request, _("请先勾选待鉴证的记录。"))
         return redirect(reverse("reviews:queue"))
@@ -123,9 +132,13 @@ def bulk_verify(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def unregistered(request: HttpRequest) -> HttpResponse:
-    students = selectors.students_unregistered(user=request.user)
+    years = selectors.cohort_years(user=request.user)
+    requested = request.GET.get("year", "")
+    year = int(requested) if requested.isdigit() and int(requested) in years else (years[0] if years else None)
+    students = selectors.students_unregistered(user=request.user, year=year)
     if request.GET.get("format") == "xlsx":
-        audit_record(actor=request.user, action=AuditAction.EXPORT, ip=client_ip(request), detail={"what": "unregistered"})
+        audit_record(actor=request.user, action=AuditAction.EXPORT, ip=client_ip(request),
+                     detail={"what": "unregistered", "year": year})
         return unregistered_xlsx(students=students)
     if request.method == "POST":
         form = ReminderForm(request.POST)
@@ -135,12 +148,12 @@ def unregistered(request: HttpRequest) -> HttpResponse:
             audit_record(actor=request.user, action=AuditAction.REMIND, ip=client_ip(request),
                          detail={"recipients": sent})
             messages.success(request, _("已向 %(n)d 名学生发送提醒。") % {"n": sent})
-            return redirect("reviews:unregistered")
+            return redirect(f"{reverse('reviews:unregistered')}?year={year or ''}")
     else:
         form = ReminderForm()
     page = Paginator(students, 100).get_page(request.GET.get("page"))
-    return render(request, "reviews/unregistered.html", {"page": page, "form": form,
-                                                          "status_labels": dict(Status.choices)})
+    return render(request, "reviews/unregistered.html", {"page": page, "form": form, "years": years, "year": year,
+                                                          "status_labels": dict(Status.choices), "query": f"year={year or ''}"})
 
 
 @office_required

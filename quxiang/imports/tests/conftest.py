@@ -1,0 +1,26 @@
+import pytest
+
+from quxiang.accounts.models import Role
+from quxiang.testing.factories import CollegeFactory, MajorFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _inline_jobs(settings):
+    """Run preview and import inside the request (no thread), so tests see the result at once."""
+    settings.QUXIANG = {**settings.QUXIANG, "IMPORT_RUN_INLINE": True}
+
+
+@pytest.fixture
+def school(db):
+    """A college with a bachelor and a master major and a counselor, as the office has set them up."""
+    college = CollegeFactory(code="I1", name="导入测试学院")
+    other_college = CollegeFactory(code="I2", name="另一学院")
+    return {
+        "college": college,
+        "other_college": other_college,
+        "major": MajorFactory(code="080999", name="导入测试专业", college=college),
+        "master": MajorFactory(code="080999", name="导入测试专业", college=college, level="master"),
+        "other_major": MajorFactory(code="050999", name="另一专业", college=other_college),
+        "counselor": UserFactory(username="fdy900", full_name="王老师", role=Role.COUNSELOR),
+        "office": UserFactory(username="office900", full_name="就业中心", role=Role.OFFICE),
+    }
