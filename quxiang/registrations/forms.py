@@ -58,7 +58,7 @@ class OrganisationForm(forms.Form):
     org_contact_name = forms.CharField(label=_("联系人"), max_length=50)
     org_contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
     job_category = forms.ModelChoiceField(queryset=JobCategory.objects.filter(is_active=True), label=_("工作职位类别"), empty_label=_("请选择"))
-    signed_on = forms.DateField(label=_("签约日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("签约日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     abroad_country = forms.ModelChoiceField(queryset=Country.objects.all(), label=_("国家（地区）"), empty_label=_("请选择"))
     abroad_name_original = forms.CharField(label=_("学校或单位外文名称"), max_length=200)
     programme = forms.CharField(label=_("专业或岗位"), max_length=200)

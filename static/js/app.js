@@ -4,6 +4,7 @@
   // A double click on 提交 sends one request: later submits of the same form are ignored.
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
+      if (ev.defaultPrevented) return;  // another check (e.g. file size) stopped this submit
       if (form.dataset.submitting === "1") { ev.preventDefault(); return; }
       form.dataset.submitting = "1";
       setTimeout(function () { form.dataset.submitting = ""; }, 8000);

@@ -1,0 +1,1 @@
+"""End-to-end tests: the real app in a subprocess (own database, own media dir) driven by Chromium."""
