@@ -31,10 +31,10 @@ def region_selects(ui: StudentUI) -> tuple[str, str, str]:
     return tuple(picker.locator(css).input_value() for css in (".rp-province", ".rp-city", ".rp-county"))
 
 
-def assert_org_kept(ui: StudentUI, *, date: bool = True) -> None:
-    """Every typed organisation field is still there (``date=False``: all but 签约日期, see the xfail below)."""
-    expected = ORG if date else {k: v for k, v in ORG.items() if k != "signed_on"}
-    assert ui.values(*expected) == expected
+def assert_org_kept(ui: StudentUI) -> None:
+    """Every typed organisation field is still there, 签约日期 included (it once came back empty:
+    DateInput rendered the zh-hans format 2027/03/18, which <input type=date> rejects)."""
+    assert ui.values(*ORG) == ORG
     assert ui.page.locator("#id_org_region").input_value() == REGION[-1]
     ui.wait_region_picker()
     assert region_selects(ui) == REGION
@@ -68,15 +68,13 @@ def test_resume_after_logout_lands_on_evidence_with_data_kept(open_student, file
     ui.prev()
     ui.on_step("organisation")
     assert ui.page.locator("#id_org_uscc").input_value() == ORG_USCC
-    assert_org_kept(ui, date=False)
+    assert_org_kept(ui)
     ui.prev()
     ui.on_step("type")
     expect(ui.page.locator("input[name=destination_type][value=dispatch_general]")).to_be_checked()
     ui.next()
     ui.on_step("organisation")
-    assert_org_kept(ui, date=False)
-    if not ui.page.locator("#id_signed_on").input_value():  # app bug, see test_saved_signing_date_is_shown_again
-        ui.fill({"signed_on": ORG["signed_on"]})
+    assert_org_kept(ui)
     ui.next()
     ui.on_step("evidence")
     ui.upload(files.pdf())
@@ -85,19 +83,6 @@ def test_resume_after_logout_lands_on_evidence_with_data_kept(open_student, file
     ui.next()
     ui.submit()
     ui.assert_submitted()
-
-
-@pytest.mark.parametrize("viewport", ["desktop"])  # not about layout: one width is enough
-def test_saved_signing_date_is_shown_again(open_student):
-    ui = open_student(shanghai=False)
-    to_organisation(ui)
-    ui.fill({"org_uscc": ORG_USCC, **ORG})
-    ui.select_region(*REGION)
-    ui.next()
-    ui.on_step("evidence")
-    ui.prev()
-    ui.on_step("organisation")
-    assert ui.page.locator("#id_signed_on").input_value() == ORG["signed_on"]
 
 
 def test_unfinished_organisation_survives_logout(open_student):
@@ -187,16 +172,21 @@ def test_evidence_rules_in_the_browser(open_student, e2e_server, files):
     ui.page.wait_for_timeout(300)
     assert alerts and "文件超过 10 MB 上限" in alerts[0], alerts
     ui.assert_path("/registration/step/evidence/")
-    ui.page.reload()  # see test_upload_right_after_the_oversize_alert
+    assert ui.evidence_names() == []
+    # Right after the alert a smaller file goes up at once (the double-submit guard once locked the form
+    # for 8 s after a refused submit).
+    ui.page.locator("#id_file").set_input_files(str(files.pdf("登记表.pdf")))
+    with ui.page.expect_navigation(timeout=5000):
+        ui.page.locator("form.upload button[type=submit]").click()
+    ui.on_step("evidence")
+    assert "已上传" in ui.messages()
+    expect(next_button).to_be_enabled()
     ui.page.locator("#id_file").set_input_files(str(big))
     with ui.page.expect_navigation():
         ui.page.locator("form.upload").evaluate("f => f.submit()")  # no submit event: the script is bypassed
     ui.on_step("evidence")
     assert "文件超过 10 MB 上限" in ui.messages(), ui.messages()
-    assert ui.evidence_names() == []
-
-    assert "已上传" in ui.upload(files.pdf("登记表.pdf"))
-    expect(next_button).to_be_enabled()
+    assert ui.evidence_names() == ["登记表.pdf"]
     assert "已上传" in ui.upload(files.png("照片页.png"))
 
     # A second tab still shows the upload form from before the limit was reached.
@@ -233,22 +223,6 @@ def test_evidence_rules_in_the_browser(open_student, e2e_server, files):
     ui.check_layout("evidence after remove")
     ui.next()
     ui.on_step("archive")
-
-
-@pytest.mark.parametrize("viewport", ["desktop"])  # not about layout: one width is enough
-def test_upload_right_after_the_oversize_alert(open_student, files):
-    ui = open_student(shanghai=False)
-    ui.first_login()
-    ui.start()
-    ui.choose_type("flexible_freelance")
-    ui.on_step("evidence")
-    ui.page.once("dialog", lambda dialog: dialog.dismiss())
-    ui.page.locator("#id_file").set_input_files(str(files.oversized_pdf()))
-    ui.page.locator("form.upload button[type=submit]").click()
-    ui.page.locator("#id_file").set_input_files(str(files.pdf("登记表.pdf")))
-    with ui.page.expect_navigation(timeout=5000):  # well within the guard's 8 s
-        ui.page.locator("form.upload button[type=submit]").click()
-    assert ui.evidence_names() == ["登记表.pdf"]
 
 
 # --- impatient clicks -----------------------------------------------------------------------------
@@ -291,7 +265,7 @@ def test_double_click_on_submit_submits_once(open_student, files):
 
 
 @pytest.mark.parametrize("viewport", ["desktop"])  # not about layout: one width is enough
-def test_two_simultaneous_submit_requests_count_once(open_student, e2e_server, files):
+def test_two_simultaneous_submit_requests_count_once(open_student, files):
     """Bypass the page's double-submit guard: three POSTs race on the server; one submission results."""
     ui = open_student(shanghai=False)
     _to_review(ui, files)
@@ -302,14 +276,7 @@ def test_two_simultaneous_submit_requests_count_once(open_student, e2e_server, f
                                .then(r => r.type === 'opaqueredirect' ? 302 : r.status); };
         return Promise.all([send(), send(), send()]);
     }""")
-    failed = statuses.count(500)
-    e2e_server.tolerate_5xx("/registration/step/review/", failed)
-    assert statuses.count(302) + failed == 3 and failed < 3, statuses
+    # (On SQLite the losers once got 500 "database is locked"; fixed by transaction_mode=IMMEDIATE.)
+    assert statuses == [302, 302, 302], statuses
     ui.goto("/registration/")
-    ui.assert_submitted()  # whatever happened, exactly one 提交
-    if failed and not e2e_server.db.is_postgres:
-        pytest.xfail(
-            f"APP BUG (SQLite only): {failed} of 3 simultaneous 提交 POSTs answered 500 'database is locked' "
-            "(deferred SQLite transactions upgrading to write; needs OPTIONS transaction_mode=IMMEDIATE)"
-        )
-    assert failed == 0, statuses
+    ui.assert_submitted()  # exactly one 提交
