@@ -140,14 +140,8 @@ class ArchiveIn(Schema):
     archive_phone: str | None = None
 
 
-class ArchiveFillOut(Schema):
-    origin_authority_name: str | None = None
-    archive_destination: str | None = None
-    archive_unit: str | None = None
-    archive_address: str | None = None
-    archive_postcode: str | None = None
-    archive_contact: str | None = None
-    archive_phone: str | None = None
+# 匹配 / 与签约单位相同 answer with the same fields the archive step takes.
+ArchiveFillOut = ArchiveIn
 
 
 class EvidenceOut(Schema):
