@@ -3,6 +3,8 @@ two tabs still stop at the limit."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from quxiang.accounts.models import User
 from quxiang.evidence.checks import check_evidence_file
-from quxiang.evidence.models import EvidenceFile
+from quxiang.evidence.models import EvidenceFile, evidence_path
 from quxiang.registrations.models import EDITABLE_STATUSES, Registration
 from quxiang.registrations.services import RegistrationStateError
 
@@ -39,9 +41,14 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
                 registration=reg, original_name=checked.safe_name, content_type=checked.content_type,
                 size=checked.size, sha256=checked.sha256, uploaded_by=actor,
             )
+            storage = evidence.file.storage
+            name = evidence_path(evidence, checked.safe_name)
             try:
-                evidence.file.save(checked.safe_name, upload, save=False)
+                evidence.file.name = storage.save(name, upload)
             except OSError:
+                # A disk that fills mid-write can leave part of the file behind under our generated name.
+                with contextlib.suppress(OSError):
+                    storage.delete(name)
                 raise ValidationError(
                     _("服务器暂时无法保存文件，请稍后重试。您已填写的内容不会丢失。"), code="storage"
                 ) from None
