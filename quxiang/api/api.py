@@ -53,6 +53,8 @@ from quxiang.registrations import services as reg_services
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.registrations.models import Registration, Status, Step
 from quxiang.registrations.services import RegistrationStateError
+from quxiang.registrations.sheet import registration_sheet_response
+from quxiang.reviews import services as review_services
 from quxiang.roster.models import Student
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
@@ -357,10 +359,8 @@ def registration_submit(request):
 
 @v1.post("/registration/withdraw", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_withdraw(request):
-    from quxiang.reviews.services import registration_withdraw as withdraw
-
     try:
-        reg = withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
+        reg = review_services.registration_withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
     except RegistrationStateError as exc:
         raise _state_error(exc) from None
     return Reply(200, _fresh(reg))
@@ -369,10 +369,8 @@ def registration_withdraw(request):
 @v1.post("/registration/change", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_change(request):
     """申请变更（改派）：基于已鉴证版本创建新草稿；原版本在新版本鉴证前继续有效。"""
-    from quxiang.reviews.services import registration_change_start
-
     try:
-        reg = registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
+        reg = review_services.registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
     except RegistrationStateError as exc:
         raise _state_error(exc) from None
     return Reply(200, _fresh(reg))
@@ -399,10 +397,8 @@ def registration_version(request, registration_id: int):
         openapi_extra={"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}})
 def registration_sheet(request, registration_id: int):
     """下载去向登记信息表（PDF，已鉴证后可用）。"""
-    from quxiang.registrations.views import sheet_response
-
     reg = get_for_user(user=request.auth, model=selectors.registration_detail_queryset(), pk=registration_id)
-    response = sheet_response(request, reg)
+    response = registration_sheet_response(request=request, registration=reg)
     if response is None:
         raise ApiError(409, "not_verified", _("登记鉴证通过后才能下载登记表。"))
     return response

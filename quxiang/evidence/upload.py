@@ -10,7 +10,11 @@ class SizeLimitUploadHandler(FileUploadHandler):
         # Fields placed before the file in the form (the CSRF token, the action) are still parsed;
         # only the file part is cut short.
         self.request.upload_too_large = False
-        self.limit = settings.QUXIANG["EVIDENCE_MAX_BYTES"]
+        self.limit = self.max_bytes()
+
+    def max_bytes(self) -> int:
+        """The per-file limit; a page with other files (the roster import) overrides this."""
+        return settings.QUXIANG["EVIDENCE_MAX_BYTES"]
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)

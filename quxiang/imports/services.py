@@ -58,7 +58,7 @@ from quxiang.imports.reader import (
 )
 from quxiang.imports.upload import import_max_bytes
 from quxiang.reference.models import Region
-from quxiang.roster.demo import _initial_password_hasher
+from quxiang.roster.demo import initial_password_hasher
 from quxiang.roster.models import College, EducationLevel, Gender, Major, SchoolClass, Student
 
 logger = logging.getLogger(__name__)
@@ -458,7 +458,7 @@ def import_plan_build(*, parsed: ParsedFile, progress: Progress | None = None) -
 
 def _initial_hasher():
     """The demo seed's reduced-iteration copy of the default hasher, reduced further for bulk imports."""
-    hasher = _initial_password_hasher(full_strength=False)
+    hasher = initial_password_hasher(full_strength=False)
     if isinstance(hasher, PBKDF2PasswordHasher) and hasher.iterations > IMPORT_PASSWORD_ITERATIONS:
         hasher = copy.copy(hasher)
         hasher.iterations = IMPORT_PASSWORD_ITERATIONS

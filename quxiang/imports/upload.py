@@ -5,35 +5,21 @@ from django.conf import settings
 from django.core.files.uploadhandler import (
     FileUploadHandler,
     MemoryFileUploadHandler,
-    StopUpload,
     TemporaryFileUploadHandler,
 )
+
+from quxiang.evidence.upload import SizeLimitUploadHandler
 
 
 def import_max_bytes() -> int:
     return int(settings.QUXIANG.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 
 
-class ImportSizeLimitUploadHandler(FileUploadHandler):
-    """Stops reading the file part once it passes the import limit; the view sees `request.upload_too_large`."""
+class ImportSizeLimitUploadHandler(SizeLimitUploadHandler):
+    """The evidence handler with the import limit; the view sees `request.upload_too_large`."""
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.request.upload_too_large = False
-        self.limit = import_max_bytes()
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.received = 0
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.request.upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
+    def max_bytes(self) -> int:
+        return import_max_bytes()
 
 
 def import_upload_handlers(request) -> list[FileUploadHandler]:

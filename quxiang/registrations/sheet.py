@@ -4,9 +4,11 @@ opens the public verification page."""
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import segno
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
@@ -16,7 +18,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from quxiang.registrations.models import Registration
+from quxiang.audit.models import AuditAction
+from quxiang.audit.services import audit_record, client_ip
+from quxiang.registrations.models import Registration, Status
 
 # A CID font the PDF reader supplies: no font file to ship, and the text stays extractable.
 FONT = "STSong-Light"
@@ -105,3 +109,16 @@ def registration_sheet_pdf(*, registration: Registration) -> bytes:
 def _wrap(text: str, width: int) -> list[str]:
     text = text or ""
     return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def registration_sheet_response(*, request: HttpRequest, registration: Registration) -> HttpResponse | None:
+    """The PDF download, audited; None while the record has no verification number."""
+    if registration.status not in (Status.VERIFIED, Status.SUPERSEDED) or not registration.verification_no:
+        return None
+    pdf = registration_sheet_pdf(registration=registration)
+    audit_record(actor=request.user, action=AuditAction.SHEET_DOWNLOAD, ip=client_ip(request), registration=registration)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"去向登记信息表-{registration.student.student_number}-v{registration.version}.pdf"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response["Cache-Control"] = "private, no-store"
+    return response

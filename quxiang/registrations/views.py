@@ -4,7 +4,6 @@ services write, selectors read."""
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.audit.models import AuditAction
-from quxiang.audit.services import audit_record, client_ip
+from quxiang.audit.services import client_ip
 from quxiang.core.access import get_for_user
+from quxiang.core.validators import validate_uscc
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.checks import size_text, too_large_message
 from quxiang.evidence.models import EvidenceFile
@@ -26,9 +26,9 @@ from quxiang.reference.models import OrgKind
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import selectors, services
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
-from quxiang.registrations.models import Registration, Status, Step
+from quxiang.registrations.models import Registration, Step
 from quxiang.registrations.services import RegistrationStateError
-from quxiang.registrations.sheet import registration_sheet_pdf
+from quxiang.registrations.sheet import registration_sheet_response
 from quxiang.reviews.services import registration_change_start, registration_withdraw
 from quxiang.roster.models import Student
 
@@ -51,8 +51,6 @@ def _raw(request: HttpRequest) -> dict[str, str]:
 
 
 def _step_url(step: Step) -> str:
-    from django.urls import reverse
-
     return reverse("registrations:step", kwargs={"step": step.value})
 
 
@@ -180,8 +178,6 @@ def _organisation_lookup(request: HttpRequest, reg: Registration) -> Organisatio
     """检索匹配: fill the form from the school's directory; the student can still correct every field."""
     raw = _raw(request)
     try:
-        from quxiang.core.validators import validate_uscc
-
         uscc = validate_uscc(raw.get("org_uscc", ""))
     except ValidationError as exc:
         form = _organisation_form(reg, initial=raw)
@@ -344,22 +340,9 @@ def change(request: HttpRequest, student: Student) -> HttpResponse:
 def sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """去向登记信息表 (PDF) of a verified record, for its student and staff in scope."""
     registration = get_for_user(user=request.user, model=selectors.registration_detail_queryset(), pk=pk)
-    response = sheet_response(request, registration)
+    response = registration_sheet_response(request=request, registration=registration)
     if response is None:
         raise Http404
-    return response
-
-
-def sheet_response(request: HttpRequest, registration: Registration) -> HttpResponse | None:
-    """The PDF download, audited; None while the record has no verification number."""
-    if registration.status not in (Status.VERIFIED, Status.SUPERSEDED) or not registration.verification_no:
-        return None
-    pdf = registration_sheet_pdf(registration=registration)
-    audit_record(actor=request.user, action=AuditAction.SHEET_DOWNLOAD, ip=client_ip(request), registration=registration)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"去向登记信息表-{registration.student.student_number}-v{registration.version}.pdf"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

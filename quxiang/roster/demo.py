@@ -467,7 +467,7 @@ def counties_by_province_from_db() -> dict[str, list[str]]:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _initial_password_hasher(*, full_strength: bool):
+def initial_password_hasher(*, full_strength: bool):
     hasher = get_hasher("default")
     if full_strength or not isinstance(hasher, PBKDF2PasswordHasher):
         return hasher
@@ -570,7 +570,7 @@ def load_demo_school(
     existing_accounts = set(
         User.objects.filter(username__in=[s.student_number for s in todo]).values_list("username", flat=True)
     )
-    hasher = _initial_password_hasher(full_strength=full_strength_hashes)
+    hasher = initial_password_hasher(full_strength=full_strength_hashes)
     new_accounts = [
         User(
             username=s.student_number,
