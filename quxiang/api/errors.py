@@ -11,6 +11,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from quxiang.core.errors import DomainError
+
 logger = logging.getLogger("quxiang.api")
 
 
@@ -42,6 +44,11 @@ def install(api) -> None:
     @api.exception_handler(ApiError)
     def _api_error(request, exc: ApiError):
         return respond(request, exc.status, error_body(exc.code, exc.message, exc.fields))
+
+    @api.exception_handler(DomainError)
+    def _domain_error(request, exc: DomainError):
+        # Every coded service error reaches the client with its own code and message, once, here.
+        return respond(request, exc.http_status, error_body(exc.code, exc.message, exc.fields))
 
     @api.exception_handler(ValidationError)
     def _validation(request, exc: ValidationError):
