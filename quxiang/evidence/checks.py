@@ -95,14 +95,35 @@ def _check_jpeg(data: bytes) -> None:
         raise ValidationError(_("JPEG 图片结尾含有多余内容，请重新导出后上传。"), code="jpeg_trailing")
 
 
+# Pillow's own decompression-bomb threshold (~8900 万像素, e.g. 9459 × 9459): far above any phone photo or
+# scan a student uploads, and the point past which decoding one image would take gigabytes of memory.
+MAX_IMAGE_PIXELS = 89_478_485
+
+
+def too_many_pixels_message(size: tuple[int, int] | None = None) -> str:
+    limit = _("%(n)s 万像素") % {"n": MAX_IMAGE_PIXELS // 10_000}
+    if size is None:
+        return _("图片尺寸过大（超过 %(limit)s 上限），请缩小图片尺寸后再上传。") % {"limit": limit}
+    return _("图片尺寸过大（%(w)d × %(h)d 像素，超过 %(limit)s 上限），请缩小图片尺寸后再上传。") % {
+        "w": size[0], "h": size[1], "limit": limit,
+    }
+
+
 def _check_image(data: bytes) -> None:
     from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
+            size = img.size
             img.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # the warning when warnings are errors
+        # A sound file whose dimensions are huge is not 损坏: say what is wrong and what the limit is.
+        raise ValidationError(too_many_pixels_message(), code="image_too_many_pixels") from None
     except Exception:
         raise ValidationError(_("图片文件已损坏，无法打开。"), code="image_broken") from None
+    # Between the limit and twice the limit Pillow only warns; refuse those too, with their dimensions.
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ValidationError(too_many_pixels_message(size), code="image_too_many_pixels")
 
 
 def _check_pdf(data: bytes) -> None:
