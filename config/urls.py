@@ -8,6 +8,7 @@ from quxiang.registrations.views import public_verify
 urlpatterns = [
     path("", include("quxiang.core.urls")),
     path("accounts/", include("quxiang.accounts.urls")),
+    path("reference/", include("quxiang.reference.urls")),
     path("registration/", include("quxiang.registrations.urls")),
     path("evidence/", include("quxiang.evidence.urls")),
     path("staff/", include("quxiang.reviews.urls")),

@@ -119,6 +119,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site root (/favicon.ico), served by whitenoise without a URL pattern.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     # Evidence is private: no MEDIA_URL, files are only served through the authorised view.
     "default": {
@@ -129,7 +131,7 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_HANDLERS = [
-    "quxiang.evidence.upload.SizeLimitUploadHandler",
+    "quxiang.core.upload.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

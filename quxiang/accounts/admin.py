@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from quxiang.accounts.models import Role, User
-from quxiang.accounts.services import initial_password_for, login_throttle_reset
+from quxiang.accounts.services import initial_password_for, login_throttle_reset, user_role_rights_sync
 from quxiang.audit.models import AuditAction
-from quxiang.audit.services import audit_record, client_ip
+from quxiang.audit.services import audit_record
+from quxiang.core.http import client_ip
 
 # Until quxiang.audit adds AuditAction.PASSWORD_RESET, the raw value is stored.
 AUDIT_PASSWORD_RESET = getattr(AuditAction, "PASSWORD_RESET", "password_reset")
@@ -26,10 +27,9 @@ PRIVILEGED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 def user_reset_initial_password(*, user: User, actor: User, ip: str | None = None) -> bool:
     """A student's password back to the initial one (last N characters of the ID), to be changed at the
     next login. Clears a login lockout. Returns False (and changes nothing) for anyone but a student."""
-    from quxiang.roster.models import Student
-
-    student = Student.objects.filter(user=user).first()
-    if user.role != Role.STUDENT or student is None:
+    # The reverse one-to-one from roster (above accounts), so accounts imports none of roster's models.
+    student = getattr(user, "student", None) if user.is_student else None
+    if student is None:
         return False
     user.set_password(initial_password_for(national_id=student.national_id))
     user.must_change_password = True
@@ -90,6 +90,11 @@ class UserAdmin(BaseUserAdmin):
             '{} <a href="{}">{}</a>', gettext("密码以不可逆方式保存，不显示。"),
             reverse("admin:auth_user_password_change", args=[obj.pk]), gettext("设置新密码"),
         )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the m2m fields: the role decides the office group and admin entry, whatever the form said.
+        user_role_rights_sync(user=form.instance)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -36,9 +36,23 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return f"{self.full_name or self.username}（{self.username}）"
 
+    # The role predicates: code and templates ask these, never compare `role` themselves.
     @property
     def is_student(self) -> bool:
         return self.role == Role.STUDENT
+
+    @property
+    def is_counselor(self) -> bool:
+        return self.role == Role.COUNSELOR
+
+    @property
+    def is_college_officer(self) -> bool:
+        return self.role == Role.COLLEGE_OFFICER
+
+    @property
+    def is_office(self) -> bool:
+        """School-wide rights: the employment office, and the system administrator."""
+        return self.role in {Role.OFFICE, Role.ADMIN}
 
     @property
     def is_staff_role(self) -> bool:

@@ -12,6 +12,7 @@ from ninja import Status as Reply
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
+from quxiang.accounts.access import get_for_user
 from quxiang.accounts.forms import ChangePasswordForm
 from quxiang.api import errors, services
 from quxiang.api.errors import ApiError
@@ -38,8 +39,7 @@ from quxiang.api.schemas import (
     VersionOut,
 )
 from quxiang.api.serializers import evidence_out, organisation_out, registration_out, student_out
-from quxiang.audit.services import client_ip
-from quxiang.core.access import get_for_user
+from quxiang.core.http import client_ip
 from quxiang.core.ratelimit import rate_limit_exceeded
 from quxiang.core.validators import validate_uscc
 from quxiang.evidence.checks import too_large_message
@@ -48,13 +48,12 @@ from quxiang.evidence.services import evidence_add, evidence_remove
 from quxiang.organisations.selectors import organisation_lookup
 from quxiang.reference import selectors as ref
 from quxiang.reference.models import Industry, JobCategory, OrgNature
-from quxiang.registrations import selectors
+from quxiang.registrations import changes, selectors
 from quxiang.registrations import services as reg_services
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.registrations.models import Registration, Status, Step
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.registrations.sheet import registration_sheet_response
-from quxiang.reviews import services as review_services
 from quxiang.roster.models import Student
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
@@ -360,7 +359,7 @@ def registration_submit(request):
 @v1.post("/registration/withdraw", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_withdraw(request):
     try:
-        reg = review_services.registration_withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
+        reg = changes.registration_withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
     except RegistrationStateError as exc:
         raise _state_error(exc) from None
     return Reply(200, _fresh(reg))
@@ -370,7 +369,7 @@ def registration_withdraw(request):
 def registration_change(request):
     """申请变更（改派）：基于已鉴证版本创建新草稿；原版本在新版本鉴证前继续有效。"""
     try:
-        reg = review_services.registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
+        reg = changes.registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
     except RegistrationStateError as exc:
         raise _state_error(exc) from None
     return Reply(200, _fresh(reg))

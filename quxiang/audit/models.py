@@ -22,6 +22,9 @@ class AuditAction(models.TextChoices):
     FOLLOW_UP_RESOLVE = "follow_up_resolve", _("核实处理")
     PASSWORD_RESET = "password_reset", _("重置初始密码")
     IMPORT = "import", _("导入名单")
+    LOGIN_LOCKED = "login_locked", _("登录锁定")
+    WECHAT_UNBIND = "wechat_unbind", _("解除微信绑定")
+    CHANGE_CANCEL = "change_cancel", _("撤销变更申请")
 
 
 class AuditEntry(models.Model):

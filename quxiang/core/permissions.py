@@ -1,11 +1,9 @@
-"""View decorators by role. Object access still goes through quxiang.core.access."""
+"""View decorators by role. Object access still goes through quxiang.accounts.access."""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-
-from quxiang.accounts.models import Role
 
 
 def staff_required(view):
@@ -27,7 +25,7 @@ def office_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.user.role not in (Role.OFFICE, Role.ADMIN):
+        if not request.user.is_office:
             raise Http404
         return view(request, *args, **kwargs)
 

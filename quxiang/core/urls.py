@@ -5,6 +5,5 @@ from quxiang.core import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("reference/regions.json", views.regions_json, name="regions_json"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -5,9 +5,10 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from quxiang.accounts.access import get_for_user
 from quxiang.audit.models import AuditAction
-from quxiang.audit.services import audit_record, client_ip
-from quxiang.core.access import get_for_user
+from quxiang.audit.services import audit_record
+from quxiang.core.http import client_ip
 from quxiang.evidence.models import EvidenceFile
 
 

@@ -2,29 +2,14 @@
 a roster workbook may be larger, so the import view swaps in its own limit (see views.index)."""
 
 from django.conf import settings
-from django.core.files.uploadhandler import (
-    FileUploadHandler,
-    MemoryFileUploadHandler,
-    TemporaryFileUploadHandler,
-)
+from django.core.files.uploadhandler import FileUploadHandler
 
-from quxiang.evidence.upload import SizeLimitUploadHandler
+from quxiang.core.upload import upload_handlers_with_limit
 
 
 def import_max_bytes() -> int:
     return int(settings.QUXIANG.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 
 
-class ImportSizeLimitUploadHandler(SizeLimitUploadHandler):
-    """The evidence handler with the import limit; the view sees `request.upload_too_large`."""
-
-    def max_bytes(self) -> int:
-        return import_max_bytes()
-
-
 def import_upload_handlers(request) -> list[FileUploadHandler]:
-    return [
-        ImportSizeLimitUploadHandler(request),
-        MemoryFileUploadHandler(request),
-        TemporaryFileUploadHandler(request),
-    ]
+    return upload_handlers_with_limit(request, max_bytes=import_max_bytes)

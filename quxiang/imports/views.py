@@ -16,10 +16,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from quxiang.core.permissions import office_required
+from quxiang.core.xlsx import xlsx_response
 from quxiang.imports import selectors, services
 from quxiang.imports.forms import UploadForm
 from quxiang.imports.upload import import_max_bytes, import_upload_handlers
-from quxiang.imports.workbooks import problems_xlsx_build, template_xlsx_build, xlsx_response
+from quxiang.imports.workbooks import problems_xlsx_build, template_xlsx_build
 
 PROBLEMS_PER_PAGE = 100
 

@@ -6,15 +6,12 @@ import io
 from collections.abc import Sequence
 
 import xlsxwriter
-from django.http import HttpResponse
-from django.utils import timezone
 from stdnum.cn import ric
 
+from quxiang.core.xlsx import safe_cell
 from quxiang.imports.columns import COLUMNS, EXAMPLE_MARK
 from quxiang.imports.models import ImportJob
-from quxiang.reviews.exports import safe_cell
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_ROWS = 20_000  # rows that get the drop-down lists of 性别 and 学历层次
 
 
@@ -109,11 +106,3 @@ def problems_xlsx_build(*, job: ImportJob) -> bytes:
     sheet.freeze_panes(1, 0)
     book.close()
     return buf.getvalue()
-
-
-def xlsx_response(*, content: bytes, stem: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{stem}-{stamp}.xlsx"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
-from quxiang.core.access import scope
 from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
 from quxiang.registrations.models import Registration, Status
 from quxiang.roster.models import Student

@@ -22,12 +22,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quxiang.accounts.models import Role, User
+from quxiang.accounts.models import User
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
 from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
+from quxiang.registrations.changes import registration_change_start
 from quxiang.registrations.models import Registration, Status
-from quxiang.reviews.services import registration_change_start
 
 
 class IntegrityRefused(ValueError):
@@ -145,7 +145,7 @@ def sample_item_send_back(
     note = (note or "").strip()
     if len(note) < 2:
         raise IntegrityRefused(_("请写明需要辅导员核实的内容。"))
-    if actor.role not in (Role.OFFICE, Role.ADMIN):
+    if not actor.is_office:
         raise IntegrityRefused(_("只有就业指导中心可以发起核实。"))
     with transaction.atomic():
         locked = SampleItem.objects.select_for_update().get(pk=item.pk)
@@ -171,7 +171,7 @@ def sample_item_send_back(
 
 def follow_up_resolve(*, follow_up: FollowUp, actor: User, resolution: str, ip: str | None = None) -> FollowUp:
     """The counselor (or anyone whose scope holds the record) closes the follow-up with what they found.
-    The caller has checked the scope (views go through quxiang.core.access)."""
+    The caller has checked the scope (views go through quxiang.accounts.access)."""
     resolution = (resolution or "").strip()
     if len(resolution) < 2:
         raise IntegrityRefused(_("请填写核实结果。"))

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.audit.services import client_ip
-from quxiang.core.access import get_for_user
+from quxiang.accounts.access import get_for_user
+from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
 from quxiang.integrity import selectors, services
 from quxiang.integrity.checks import checks_run

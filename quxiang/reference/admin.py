@@ -14,14 +14,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from quxiang.core.xlsx import safe_cell, xlsx_response
 from quxiang.reference.models import (
     Country,
     DestinationCategory,
@@ -165,7 +164,6 @@ AUTHORITY_HEADER_ALIASES = {"联系电话": "phone", "邮政编码": "postcode",
 AUTHORITY_REQUIRED = ("region_prefix", "name", "archive_unit", "address", "postcode", "phone")
 PREFIX_RE = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 POSTCODE_RE = re.compile(r"^\d{6}$")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -268,8 +266,6 @@ def origin_authorities_import(*, upload) -> AuthorityImport:
 
 def origin_authorities_xlsx(*, queryset) -> bytes:
     """Every cell a text cell (prefixes and postcodes keep their leading zeros); formula-like text escaped."""
-    from quxiang.reviews.exports import safe_cell
-
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
     sheet = book.add_worksheet("生源地主管单位")
@@ -283,13 +279,6 @@ def origin_authorities_xlsx(*, queryset) -> bytes:
     sheet.set_column(4, 6, 14, text)
     book.close()
     return buf.getvalue()
-
-
-def _xlsx_response(content: bytes, stem: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_TYPE)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{stem}-{stamp}.xlsx"
-    return response
 
 
 class AuthorityImportForm(forms.Form):
@@ -320,12 +309,13 @@ class OriginAuthorityAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("导出所选（Excel）"), permissions=["view"])
     def export_selected(self, request, queryset):
-        return _xlsx_response(origin_authorities_xlsx(queryset=queryset), "origin-authorities")
+        return xlsx_response(content=origin_authorities_xlsx(queryset=queryset), stem="origin-authorities")
 
     def export_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return _xlsx_response(origin_authorities_xlsx(queryset=OriginAuthority.objects.all()), "origin-authorities")
+        return xlsx_response(content=origin_authorities_xlsx(queryset=OriginAuthority.objects.all()),
+                             stem="origin-authorities")
 
     def import_view(self, request):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):

@@ -108,7 +108,9 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=50)
     full_name = models.CharField(_("全称"), max_length=120)
     level = models.CharField(_("级别"), max_length=10, choices=RegionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     is_active = models.BooleanField(_("现行"), default=True)
 
     class Meta:
@@ -133,14 +135,26 @@ class Country(models.Model):
     name_zh = models.CharField(_("中文名称"), max_length=60)
     name_en = models.CharField(_("英文名称"), max_length=100)
     is_china_region = models.BooleanField(_("港澳台地区"), default=False)
-    sort_order = models.PositiveIntegerField(_("排序"), default=100)
+    sort_order = models.PositiveIntegerField(
+        _("排序"), default=100, help_text=_("数字小的排在前面；相同时按中文名称的拼音排序。")
+    )
+    name_pinyin = models.CharField(_("拼音"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = _("国家和地区")
-        ordering = ["sort_order", "code"]
+        # 中国香港 / 中国澳门 / 中国台湾 first (their own group), then by pinyin.
+        ordering = ["-is_china_region", "sort_order", "name_pinyin", "code"]
 
     def __str__(self) -> str:
         return self.name_zh
+
+    def save(self, *args, **kwargs):
+        from quxiang.reference.pinyin import pinyin_sort_key
+
+        self.name_pinyin = pinyin_sort_key(self.name_zh)
+        if kwargs.get("update_fields") is not None and "name_zh" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_pinyin"}
+        super().save(*args, **kwargs)
 
 
 class OriginAuthority(models.Model):

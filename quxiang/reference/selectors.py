@@ -139,5 +139,6 @@ def destination_groups() -> list[DestinationGroup]:
 
 
 def countries_abroad() -> QuerySet[Country]:
-    """Destinations abroad: 中国香港 / 中国澳门 / 中国台湾 first, then common destinations, then the rest."""
-    return Country.objects.order_by("sort_order", "code")
+    """Destinations abroad: 中国香港 / 中国澳门 / 中国台湾 first (a group of their own), then every other
+    country by the pinyin of its Chinese name (an office's ``sort_order`` below 100 pins one earlier)."""
+    return Country.objects.order_by("-is_china_region", "sort_order", "name_pinyin", "code")

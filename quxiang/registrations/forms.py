@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from quxiang.core import validators as v
-from quxiang.reference.models import Country, Industry, JobCategory, OrgKind, OrgNature
+from quxiang.reference.forms import CountryChoiceField
+from quxiang.reference.models import Industry, JobCategory, OrgKind, OrgNature
 from quxiang.reference.selectors import destination_leaves, region_get
 from quxiang.registrations.models import ArchiveDestination
 
@@ -59,7 +60,7 @@ class OrganisationForm(forms.Form):
     org_contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
     job_category = forms.ModelChoiceField(queryset=JobCategory.objects.filter(is_active=True), label=_("工作职位类别"), empty_label=_("请选择"))
     signed_on = forms.DateField(label=_("签约日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    abroad_country = forms.ModelChoiceField(queryset=Country.objects.all(), label=_("国家（地区）"), empty_label=_("请选择"))
+    abroad_country = CountryChoiceField(label=_("国家（地区）"), empty_label=_("请选择"))
     abroad_name_original = forms.CharField(label=_("学校或单位外文名称"), max_length=200)
     programme = forms.CharField(label=_("专业或岗位"), max_length=200)
     programme_original = forms.CharField(label=_("专业或岗位外文名称"), max_length=200, required=False)

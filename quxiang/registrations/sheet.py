@@ -19,7 +19,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from quxiang.audit.models import AuditAction
-from quxiang.audit.services import audit_record, client_ip
+from quxiang.audit.services import audit_record
+from quxiang.core.http import client_ip
 from quxiang.registrations.models import Registration, Status
 
 # A CID font the PDF reader supplies: no font file to ship, and the text stays extractable.

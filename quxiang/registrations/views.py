@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.audit.services import client_ip
-from quxiang.core.access import get_for_user
+from quxiang.accounts.access import get_for_user
+from quxiang.core.http import client_ip
 from quxiang.core.validators import validate_uscc
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.checks import size_text, too_large_message
@@ -25,11 +25,11 @@ from quxiang.organisations.selectors import organisation_lookup
 from quxiang.reference.models import OrgKind
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import selectors, services
+from quxiang.registrations.changes import registration_change_start, registration_withdraw
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.registrations.models import Registration, Step
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.registrations.sheet import registration_sheet_response
-from quxiang.reviews.services import registration_change_start, registration_withdraw
 from quxiang.roster.models import Student
 
 

@@ -10,11 +10,10 @@ from typing import IO
 
 import xlsxwriter
 
+from quxiang.core.xlsx import safe_cell
 from quxiang.reports.selectors import EXPORT_COLUMNS, export_cells
 from quxiang.reports.tables import Pct, Table
-from quxiang.reviews.exports import safe_cell
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 EXPORT_CHUNK_SIZE = 2000
 

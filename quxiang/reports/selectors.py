@@ -26,8 +26,8 @@ from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
-from quxiang.core.access import scope
 from quxiang.core.validators import mask_national_id
 from quxiang.reference.models import DestinationCategory, OrgKind
 from quxiang.registrations.models import OPEN_STATUSES, Status

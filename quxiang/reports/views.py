@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from quxiang.accounts.models import Role
-from quxiang.audit.services import client_ip
+from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
+from quxiang.core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from quxiang.reports import selectors, services
-from quxiang.reports.exports import XLSX_CONTENT_TYPE, table_xlsx
+from quxiang.reports.exports import table_xlsx
 from quxiang.reports.forms import NationalExportForm, YearForm
 from quxiang.reports.tables import chart_data, statistics_tables
 
@@ -34,13 +34,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
         services.statistics_download_log(actor=request.user, year=year, table=download, ip=client_ip(request))
         title = _("%(year)d 届毕业去向统计 · %(table)s（导出于 %(at)s）") % {
             "year": year, "table": table.title, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
-        response = HttpResponse(table_xlsx(table=table, title=title), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''statistics-{year}-{download}.xlsx"
-        return response
+        return xlsx_response(content=table_xlsx(table=table, title=title), stem=f"statistics-{year}-{download}",
+                             stamp=False)
     return render(request, "reports/statistics.html", {
         "form": form, "year": year, "stats": stats, "tables": list(tables.values()),
         "charts": chart_data(stats) if stats else None,
-        "can_export": request.user.role in (Role.OFFICE, Role.ADMIN),
+        "can_export": request.user.is_office,
     })
 
 

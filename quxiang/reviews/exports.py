@@ -6,14 +6,9 @@ import io
 
 import xlsxwriter
 from django.http import HttpResponse
-from django.utils import timezone
 
+from quxiang.core.xlsx import safe_cell, xlsx_response
 from quxiang.registrations.models import Status
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def unregistered_xlsx(*, students) -> HttpResponse:
@@ -33,9 +28,4 @@ def unregistered_xlsx(*, students) -> HttpResponse:
     sheet.set_column(0, 0, 14)
     sheet.set_column(1, 8, 16)
     book.close()
-    response = HttpResponse(
-        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''unregistered-{stamp}.xlsx"
-    return response
+    return xlsx_response(content=buf.getvalue(), stem="unregistered")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
-from quxiang.core.access import scope
 from quxiang.registrations.models import Registration, Status
 from quxiang.roster.models import Major, SchoolClass, Student
 

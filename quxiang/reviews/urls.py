@@ -5,6 +5,7 @@ from quxiang.reviews import views
 app_name = "reviews"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("home/", views.staff_home, name="home"),
     path("records/<int:pk>/", views.record, name="record"),
     path("records/<int:pk>/verify/", views.verify, name="verify"),
     path("records/<int:pk>/return/", views.return_record, name="return"),

@@ -10,21 +10,34 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.accounts.models import Role
+from quxiang.accounts.access import get_for_user, scope
 from quxiang.audit.models import AuditAction, AuditEntry
-from quxiang.audit.services import audit_record, client_ip
-from quxiang.core.access import get_for_user, scope
+from quxiang.audit.services import audit_record
+from quxiang.core.http import client_ip
 from quxiang.core.notify import notify_students
 from quxiang.core.permissions import office_required, staff_required
 from quxiang.reference.selectors import destination_groups
+from quxiang.registrations import changes
 from quxiang.registrations.models import Registration, Status
 from quxiang.registrations.selectors import registration_detail_queryset, registration_history
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.reviews import selectors, services
 from quxiang.reviews.exports import unregistered_xlsx
 from quxiang.reviews.forms import QueueFilterForm, ReminderForm, ReturnForm
+from quxiang.roster.models import Student
 
 PAGE_SIZE = 50
+
+
+@staff_required
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """工作台: the staff member's students and their records by status (core's home redirects here)."""
+    students = scope(user=request.user, queryset=Student.objects.all())
+    records = scope(user=request.user, queryset=Registration.objects.exclude(status=Status.SUPERSEDED))
+    counts = {row: records.filter(status=row).count() for row in Status.values if row != Status.SUPERSEDED}
+    return render(request, "reviews/staff_home.html", {
+        "student_count": students.count(), "counts": counts, "status_labels": dict(Status.choices),
+    })
 
 
 @staff_required
@@ -54,7 +67,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/record.html", {
         "registration": registration, "return_form": ReturnForm(),
         "history": registration_history(student=registration.student),
-        "can_reopen": request.user.role in (Role.OFFICE, Role.ADMIN) and registration.status == Status.VERIFIED,
+        "can_reopen": request.user.is_office and registration.status == Status.VERIFIED,
     })
 
 
@@ -98,7 +111,7 @@ def return_record(request: HttpRequest, pk: int) -> HttpResponse:
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     registration = get_for_user(user=request.user, model=Registration, pk=pk)
     try:
-        draft = services.registration_change_start(
+        draft = changes.registration_change_start(
             student=registration.student, actor=request.user, ip=client_ip(request), reopen=True
         )
     except RegistrationStateError as exc:

@@ -7,26 +7,25 @@ creates nothing and alters nothing. `python manage.py seed_demo` is the command-
 Initial student passwords are the last N characters of the national ID (settings.QUXIANG
 ["INITIAL_PASSWORD_DIGITS"]). Hashing 300 of them with the full PBKDF2 work factor takes about a minute,
 so when the default hasher is PBKDF2 they are hashed with a reduced iteration count
-(INITIAL_PASSWORD_ITERATIONS). That costs nothing in practice: the password is derived from the ID
+(quxiang.accounts.passwords). That costs nothing in practice: the password is derived from the ID
 number and guessable from the birth date anyway, Django re-hashes it at full strength on the first
 successful login (`must_update`), and the first login forces a password change."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import Q
 from stdnum.cn import ric as stdnum_ric
 
 from quxiang.accounts.models import Role, User
+from quxiang.accounts.passwords import initial_password_hasher
+from quxiang.accounts.services import user_role_rights_sync
 from quxiang.core.validators import USCC_ALPHABET, uscc_check_char
 from quxiang.organisations.models import Organisation, OrganisationSource
 from quxiang.reference.models import Industry, OrgNature, Region, RegionLevel
@@ -36,8 +35,6 @@ DEMO_GRADUATION_YEAR = 2027
 DEMO_SEED = 2026
 STUDENT_COUNT = 300
 STAFF_PASSWORD = "Quxiang2026!"
-OFFICE_GROUP = "就业指导中心"
-INITIAL_PASSWORD_ITERATIONS = 50_000
 MIN_PROVINCES = 24
 MIN_ID_ENDING_X = 4
 
@@ -467,15 +464,6 @@ def counties_by_province_from_db() -> dict[str, list[str]]:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def initial_password_hasher(*, full_strength: bool):
-    hasher = get_hasher("default")
-    if full_strength or not isinstance(hasher, PBKDF2PasswordHasher):
-        return hasher
-    fast = copy.copy(hasher)
-    fast.iterations = min(INITIAL_PASSWORD_ITERATIONS, hasher.iterations)
-    return fast
-
-
 @transaction.atomic
 def load_demo_school(
     *, school: DemoSchool | None = None, full_strength_hashes: bool = False
@@ -644,17 +632,9 @@ def load_demo_school(
     Organisation.objects.bulk_create(new_orgs)
     summary.created["单位 organisations"] = len(new_orgs)
 
-    # The office edits code tables, rosters and the directory in the admin: give it those permissions.
-    # Students' accounts too (to reset an initial password); set every run so new permissions arrive.
-    office_group, _created = Group.objects.get_or_create(name=OFFICE_GROUP)
-    office_group.permissions.set(
-        Permission.objects.filter(
-            Q(content_type__app_label__in=["reference", "roster", "organisations"])
-            | Q(content_type__app_label="accounts", codename__in=["view_user", "change_user"])
-        )
-    )
+    # The office's admin rights come from accounts (post_migrate), not from this seeder.
     if "office" not in existing_users and "office" in staff_users:
-        staff_users["office"].groups.add(office_group)
+        user_role_rights_sync(user=staff_users["office"])
     return school, summary
 
 

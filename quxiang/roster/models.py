@@ -69,7 +69,9 @@ class Gender(models.TextChoices):
 class Student(models.Model):
     """A graduate of one cohort. The national ID is stored in full and shown masked."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), on_delete=models.PROTECT, related_name="student"
+    )
     student_number = models.CharField(_("学号"), max_length=20, unique=True)
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)

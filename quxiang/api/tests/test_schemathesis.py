@@ -33,8 +33,9 @@ from quxiang.api.services import api_token_issue
 from quxiang.api.tests.helpers import API, PASSWORD, SESSION_KEY
 from quxiang.evidence.services import evidence_add
 from quxiang.organisations.models import Organisation
+from quxiang.registrations.changes import registration_change_start
 from quxiang.registrations.models import Registration
-from quxiang.reviews.services import registration_change_start, registration_verify
+from quxiang.reviews.services import registration_verify
 from quxiang.testing.factories import (
     StudentFactory,
     counselor_of,

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quxiang.audit.models import AuditAction, AuditEntry
-from quxiang.audit.services import audit_record, client_ip
+from quxiang.audit.services import audit_record
+from quxiang.core.http import client_ip
 from quxiang.testing.factories import StudentFactory, make_office, make_registration_row
 
 pytestmark = pytest.mark.django_db

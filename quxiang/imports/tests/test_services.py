@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from quxiang.accounts.models import Role, User
-from quxiang.imports import services
+from quxiang.imports import jobs, services
 from quxiang.imports.models import ImportJob, ImportStatus
 from quxiang.roster.models import SchoolClass, Student
 from quxiang.testing.factories import (
@@ -335,7 +335,7 @@ def test_a_crash_marks_the_job_failed_with_a_message(school, monkeypatch):
     def crash(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services, "import_plan_build", crash)
+    monkeypatch.setattr(jobs, "import_plan_build", crash)
     job = preview(rows_for(school, 1), actor=school["office"])
     assert job.status == ImportStatus.FAILED
     assert "意外错误" in job.message

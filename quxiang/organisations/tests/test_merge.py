@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.models import DELETION, LogEntry
-from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from quxiang.accounts.models import Role
+from quxiang.accounts.services import user_role_rights_sync
 from quxiang.organisations.models import Organisation
 from quxiang.organisations.selectors import organisation_lookup
 from quxiang.organisations.services import OrganisationMergeError, organisation_merge
@@ -59,11 +59,9 @@ def test_merge_with_itself_is_refused():
 
 @pytest.fixture
 def office_client(client):
-    """The office as seed_demo sets it up: is_staff, in a group with the directory's permissions."""
-    group = Group.objects.create(name="就业指导中心")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["reference", "roster", "organisations"]))
-    office = UserFactory(role=Role.OFFICE, is_staff=True)
-    office.groups.add(group)
+    """The office as the admin sets it up: is_staff, in a group with the directory's permissions."""
+    office = UserFactory(role=Role.OFFICE)
+    user_role_rights_sync(user=office)  # what the admin does when it saves an office account
     client.force_login(office)
     return client
 

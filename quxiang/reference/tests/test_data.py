@@ -103,7 +103,6 @@ def test_countries():
         "TW",
     }
     assert list(Country.objects.values_list("code", flat=True)[:3]) == ["HK", "MO", "TW"]
-    assert Country.objects.get(code="US").sort_order < Country.objects.get(code="BR").sort_order
 
 
 def test_origin_authorities():

@@ -102,7 +102,8 @@ def expected(role: str, url_key: str):
     if url_key == "password":
         return 200, None
     if url_key == "home":
-        return (302, "/registration/") if role in ("owner", "other_student") else (200, None)
+        # Core's home only dispatches: students to their record, staff to the dashboard (reviews).
+        return (302, "/registration/") if role in ("owner", "other_student") else (302, "/staff/home/")
     if url_key in ("record", "evidence"):
         return (200, None) if role in IN_SCOPE else (404, None)
     if url_key == "step_bogus":
@@ -173,11 +174,11 @@ def test_staff_see_the_record_without_student_buttons(client, world):
 
 def test_staff_home_counts_their_scope(client, world):
     client.force_login(world["counselor"])
-    r = client.get("/")
-    assert r.status_code == 200
+    r = client.get("/", follow=True)
+    assert r.redirect_chain == [("/staff/home/", 302)] and r.status_code == 200
     assert r.context["student_count"] == 1
     client.force_login(world["office"])
-    assert client.get("/").context["student_count"] == 2  # owner and other_student
+    assert client.get("/", follow=True).context["student_count"] == 2  # owner and other_student
 
 
 # --- step order ------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from quxiang.accounts.models import User
+from quxiang.registrations.changes import registration_change_start
 from quxiang.registrations.models import Registration
-from quxiang.reviews.services import registration_change_start, registration_return
+from quxiang.reviews.services import registration_return
 from quxiang.roster.models import EducationLevel, Gender, SchoolClass, Student
 from quxiang.testing.factories import (
     CollegeFactory,

@@ -44,6 +44,7 @@ from django.db import connection, connections
 
 from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.organisations.models import Organisation
+from quxiang.registrations import changes
 from quxiang.registrations import services as reg_services
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.services import RegistrationStateError
@@ -135,10 +136,11 @@ def race(*jobs: Callable[[], Any]) -> list[Outcome]:
 def hold_locks(monkeypatch):
     """Keep each writer's transaction open a little after it has locked and written: the audit entry
     is the last write inside the transaction of submit / verify / return / withdraw / change."""
+    import quxiang.registrations.changes as changes_module
     import quxiang.registrations.services as reg_module
     import quxiang.reviews.services as review_module
 
-    for module in (reg_module, review_module):
+    for module in (reg_module, review_module, changes_module):
         original = module.audit_record
 
         def slow(*args, _original=original, **kwargs):
@@ -211,7 +213,7 @@ def test_verify_and_the_students_withdraw_at_the_same_moment(hold_locks):
     counselor, student_user = counselor_of(reg.student), reg.student.user
     outcomes = race(
         lambda: services.registration_verify(registration=reg, actor=counselor),
-        lambda: services.registration_withdraw(registration=reg, actor=student_user),
+        lambda: changes.registration_withdraw(registration=reg, actor=student_user),
     )
     win, lose = winner_and_loser(outcomes)
     reg.refresh_from_db()
@@ -267,8 +269,8 @@ def test_two_change_requests_at_the_same_moment(hold_locks):
     v1 = make_verified()
     student = v1.student
     outcomes = race(
-        lambda: services.registration_change_start(student=student, actor=student.user),
-        lambda: services.registration_change_start(student=student, actor=student.user),
+        lambda: changes.registration_change_start(student=student, actor=student.user),
+        lambda: changes.registration_change_start(student=student, actor=student.user),
     )
     assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
     assert outcomes[0].value.pk == outcomes[1].value.pk

@@ -13,12 +13,14 @@ from quxiang.accounts.models import Role
 from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.organisations.models import Organisation, OrganisationSource
 from quxiang.reference.models import DestinationType
+from quxiang.registrations import changes
 from quxiang.registrations import services as reg_services
+from quxiang.registrations.changes import COPY_FIELDS
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.selectors import registration_get_current, registration_history
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.reviews import selectors, services
-from quxiang.reviews.services import COPY_FIELDS, ReviewConflict
+from quxiang.reviews.services import ReviewConflict
 from quxiang.roster.models import Cohort
 from quxiang.testing.factories import (
     StudentFactory,
@@ -194,7 +196,7 @@ def test_bulk_verify_reports_records_changed_meanwhile():
     third = make_submitted(school_class=first.student.school_class)
     chosen = [fresh(first), fresh(second), fresh(third)]  # the list the counselor confirmed
     # Meanwhile the second student takes the record back.
-    services.registration_withdraw(registration=second, actor=second.student.user)
+    changes.registration_withdraw(registration=second, actor=second.student.user)
     done, skipped = services.registration_bulk_verify(registrations=chosen, actor=counselor, ip="10.0.0.1")
     assert [r.pk for r in done] == [first.pk, third.pk]
     assert [r.pk for r, _msg in skipped] == [second.pk]
@@ -287,7 +289,7 @@ def test_student_withdraws_a_submitted_record_and_resubmits():
     reg = make_submitted()
     counselor = counselor_of(reg.student)
     student_user = reg.student.user
-    services.registration_withdraw(registration=reg, actor=student_user, ip="192.168.1.5")
+    changes.registration_withdraw(registration=reg, actor=student_user, ip="192.168.1.5")
     reg = fresh(reg)
     assert reg.status == Status.DRAFT and reg.is_editable
     assert [e.actor for e in events(reg, EventKind.WITHDRAW)] == [student_user]
@@ -311,7 +313,7 @@ def test_withdraw_is_refused_unless_submitted(state):
         reg = make_registration(complete=True)
     status_before = fresh(reg).status
     with pytest.raises(ReviewConflict) as exc:
-        services.registration_withdraw(registration=reg, actor=reg.student.user)
+        changes.registration_withdraw(registration=reg, actor=reg.student.user)
     assert CJK.search(str(exc.value))
     assert fresh(reg).status == status_before
     assert not events(reg, EventKind.WITHDRAW) and not audits(action=AuditAction.WITHDRAW)
@@ -331,7 +333,7 @@ def test_change_only_from_a_verified_record(state):
         student = reg.student
     count = Registration.objects.filter(student=student).count()
     with pytest.raises(RegistrationStateError) as exc:
-        services.registration_change_start(student=student, actor=student.user)
+        changes.registration_change_start(student=student, actor=student.user)
     assert CJK.search(str(exc.value))
     assert Registration.objects.filter(student=student).count() == count
     assert not audits(action=AuditAction.CHANGE)
@@ -340,7 +342,7 @@ def test_change_only_from_a_verified_record(state):
 def test_change_copies_the_verified_record_into_the_next_version():
     v1 = make_verified()
     student = v1.student
-    draft = services.registration_change_start(student=student, actor=student.user, ip="10.9.8.7")
+    draft = changes.registration_change_start(student=student, actor=student.user, ip="10.9.8.7")
     draft = fresh(draft)
     assert draft.pk != v1.pk
     assert (draft.version, draft.status, draft.changed_from_id) == (2, Status.DRAFT, v1.pk)
@@ -354,7 +356,7 @@ def test_change_copies_the_verified_record_into_the_next_version():
     assert (entry.actor, entry.ip, entry.registration_id, entry.detail) == (student.user, "10.9.8.7", draft.pk,
                                                                              {"from_version": 1})
     # A second click finds the same draft.
-    again = services.registration_change_start(student=student, actor=student.user)
+    again = changes.registration_change_start(student=student, actor=student.user)
     assert again.pk == draft.pk
     assert Registration.objects.filter(student=student).count() == 2
 
@@ -363,7 +365,7 @@ def test_change_goes_through_verification_and_supersedes_the_old_version():
     v1 = make_verified()
     student, counselor = v1.student, counselor_of(v1.student)
     old_number = v1.verification_no
-    v2 = services.registration_change_start(student=student, actor=student.user)
+    v2 = changes.registration_change_start(student=student, actor=student.user)
     # 改派: a new employer and a new agreement. The change carries its own evidence.
     from quxiang.evidence.services import evidence_add
 
@@ -390,7 +392,7 @@ def test_change_goes_through_verification_and_supersedes_the_old_version():
 def test_a_returned_change_leaves_the_verified_version_in_force():
     v1 = make_verified()
     student, counselor = v1.student, counselor_of(v1.student)
-    v2 = services.registration_change_start(student=student, actor=student.user)
+    v2 = changes.registration_change_start(student=student, actor=student.user)
     from quxiang.evidence.services import evidence_add
 
     evidence_add(registration=v2, upload=pdf_upload(), actor=student.user)
@@ -399,17 +401,17 @@ def test_a_returned_change_leaves_the_verified_version_in_force():
     assert fresh(v1).status == Status.VERIFIED and fresh(v2).status == Status.RETURNED
     # The student may withdraw a submitted change too; v1 still stands.
     reg_services.registration_submit(registration=v2, actor=student.user)
-    services.registration_withdraw(registration=v2, actor=student.user)
+    changes.registration_withdraw(registration=v2, actor=student.user)
     assert fresh(v1).status == Status.VERIFIED and fresh(v2).status == Status.DRAFT
 
 
 def test_a_second_change_after_the_first_is_verified_makes_version_three():
     v1 = make_verified(destination_type="awaiting_job_hunting")
     student, counselor = v1.student, counselor_of(v1.student)
-    v2 = services.registration_change_start(student=student, actor=student.user)
+    v2 = changes.registration_change_start(student=student, actor=student.user)
     reg_services.registration_submit(registration=v2, actor=student.user)
     services.registration_verify(registration=v2, actor=counselor)
-    v3 = services.registration_change_start(student=student, actor=student.user)
+    v3 = changes.registration_change_start(student=student, actor=student.user)
     assert (v3.version, v3.changed_from_id) == (3, v2.pk)
     assert fresh(v1).status == Status.SUPERSEDED and fresh(v2).status == Status.VERIFIED
 
@@ -423,7 +425,7 @@ def test_student_cannot_start_a_change_after_the_cohort_deadline():
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     Cohort.objects.update_or_create(year=student.graduation_year, defaults={"change_deadline": yesterday})
     with pytest.raises(RegistrationStateError) as exc:
-        services.registration_change_start(student=student, actor=student.user)
+        changes.registration_change_start(student=student, actor=student.user)
     assert yesterday.isoformat() in str(exc.value) and CJK.search(str(exc.value))
     assert Registration.objects.filter(student=student).count() == 1
     assert not audits(action__in=[AuditAction.CHANGE, AuditAction.REOPEN])
@@ -432,20 +434,20 @@ def test_student_cannot_start_a_change_after_the_cohort_deadline():
 def test_default_deadline_is_august_31_of_the_graduation_year():
     student = StudentFactory(graduation_year=2027)
     assert not Cohort.objects.filter(year=2027).exists()
-    assert services.cohort_change_deadline(year=2027) == dt.date(2027, 8, 31)
-    assert services.registration_change_allowed(student=student, today=dt.date(2027, 8, 31)) is True
-    assert services.registration_change_allowed(student=student, today=dt.date(2027, 9, 1)) is False
+    assert changes.cohort_change_deadline(year=2027) == dt.date(2027, 8, 31)
+    assert changes.registration_change_allowed(student=student, today=dt.date(2027, 8, 31)) is True
+    assert changes.registration_change_allowed(student=student, today=dt.date(2027, 9, 1)) is False
     Cohort.objects.create(year=2027)  # no date set: still 31 August
-    assert services.cohort_change_deadline(year=2027) == dt.date(2027, 8, 31)
+    assert changes.cohort_change_deadline(year=2027) == dt.date(2027, 8, 31)
     Cohort.objects.filter(year=2027).update(change_deadline=dt.date(2027, 12, 31))
-    assert services.registration_change_allowed(student=student, today=dt.date(2027, 9, 1)) is True
-    assert services.registration_change_allowed(student=student, today=dt.date(2028, 1, 1)) is False
+    assert changes.registration_change_allowed(student=student, today=dt.date(2027, 9, 1)) is True
+    assert changes.registration_change_allowed(student=student, today=dt.date(2028, 1, 1)) is False
 
 
 def test_default_deadline_applies_without_a_cohort_row():
     v1 = make_verified(graduation_year=2020)  # 2020-08-31 is long past, no Cohort row
     with pytest.raises(RegistrationStateError):
-        services.registration_change_start(student=v1.student, actor=v1.student.user)
+        changes.registration_change_start(student=v1.student, actor=v1.student.user)
 
 
 def test_office_can_reopen_after_the_deadline():
@@ -454,7 +456,7 @@ def test_office_can_reopen_after_the_deadline():
     Cohort.objects.update_or_create(year=student.graduation_year,
                                     defaults={"change_deadline": timezone.localdate() - dt.timedelta(days=1)})
     office = make_office()
-    draft = services.registration_change_start(student=student, actor=office, ip="10.0.0.2", reopen=True)
+    draft = changes.registration_change_start(student=student, actor=office, ip="10.0.0.2", reopen=True)
     assert (draft.version, draft.status, draft.changed_from_id) == (2, Status.DRAFT, v1.pk)
     entry = AuditEntry.objects.get(action=AuditAction.REOPEN)
     assert (entry.actor, entry.ip, entry.registration_id) == (office, "10.0.0.2", draft.pk)
@@ -473,7 +475,7 @@ def test_only_the_office_can_reopen(role):
              Role.COLLEGE_OFFICER: lambda: make_college_officer(college=student.college),
              Role.STUDENT: lambda: student.user}[role]()
     with pytest.raises(RegistrationStateError) as exc:
-        services.registration_change_start(student=student, actor=actor, reopen=True)
+        changes.registration_change_start(student=student, actor=actor, reopen=True)
     assert "就业指导中心" in str(exc.value)
     assert Registration.objects.filter(student=student).count() == 1
     assert not audits(action=AuditAction.REOPEN)
@@ -482,7 +484,7 @@ def test_only_the_office_can_reopen(role):
 def test_reopen_needs_a_verified_record():
     reg = make_submitted()
     with pytest.raises(RegistrationStateError):
-        services.registration_change_start(student=reg.student, actor=make_office(), reopen=True)
+        changes.registration_change_start(student=reg.student, actor=make_office(), reopen=True)
 
 
 # --- the audit trail -----------------------------------------------------------------------------
@@ -493,12 +495,12 @@ def test_every_state_change_writes_an_audit_entry_with_actor_action_and_ip():
     student = reg.student
     me, counselor, office = student.user, counselor_of(student), make_office()
     reg_services.registration_submit(registration=reg, actor=me, ip="1.1.1.1")
-    services.registration_withdraw(registration=reg, actor=me, ip="1.1.1.2")
+    changes.registration_withdraw(registration=reg, actor=me, ip="1.1.1.2")
     reg_services.registration_submit(registration=reg, actor=me, ip="1.1.1.3")
     services.registration_return(registration=reg, actor=counselor, reason="单位名称有误", ip="2.2.2.1")
     reg_services.registration_submit(registration=reg, actor=me, ip="1.1.1.4")
     services.registration_verify(registration=reg, actor=counselor, ip="2.2.2.2")
-    v2 = services.registration_change_start(student=student, actor=me, ip="1.1.1.5")
+    v2 = changes.registration_change_start(student=student, actor=me, ip="1.1.1.5")
     got = [(e.action, e.actor, e.ip, e.registration_id, e.student_id) for e in audits()]
     assert got == [
         (AuditAction.SUBMIT, me, "1.1.1.1", reg.pk, student.pk),
@@ -513,7 +515,7 @@ def test_every_state_change_writes_an_audit_entry_with_actor_action_and_ip():
     # The office reopening a second change is audited as such.
     Cohort.objects.update_or_create(year=student.graduation_year,
                                     defaults={"change_deadline": timezone.localdate() - dt.timedelta(days=1)})
-    again = services.registration_change_start(student=student, actor=office, ip="3.3.3.3", reopen=True)
+    again = changes.registration_change_start(student=student, actor=office, ip="3.3.3.3", reopen=True)
     assert again.pk == v2.pk  # the open change is returned, not duplicated
 
 
@@ -529,7 +531,7 @@ def test_a_failed_decision_writes_no_audit_entry():
     for call in (
         lambda: services.registration_verify(registration=reg, actor=counselor_of(reg.student)),
         lambda: services.registration_return(registration=reg, actor=counselor_of(reg.student), reason="原因原因"),
-        lambda: services.registration_withdraw(registration=reg, actor=reg.student.user),
+        lambda: changes.registration_withdraw(registration=reg, actor=reg.student.user),
     ):
         with pytest.raises(ReviewConflict):
             call()

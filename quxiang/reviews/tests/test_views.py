@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from quxiang.accounts.models import Role, User
 from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.evidence.models import EvidenceFile
+from quxiang.registrations import changes
 from quxiang.registrations import services as reg_services
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.sheet import verification_url
@@ -505,7 +506,7 @@ def test_bulk_verify_reports_a_record_withdrawn_after_the_confirmation_page(clie
     client.force_login(world.users["counselor"])
     ids = [world.reg.pk, second.pk]
     client.post(reverse("reviews:bulk_verify"), {"ids": ids})
-    services.registration_withdraw(registration=second, actor=second.student.user)
+    changes.registration_withdraw(registration=second, actor=second.student.user)
     r = client.post(reverse("reviews:bulk_verify"), {"ids": ids, "confirm": "1"}, follow=True)
     assert status_of(world.reg) == Status.VERIFIED and status_of(second) == Status.DRAFT
     assert any("已鉴证 1 条记录" in m for m in messages_of(r))
@@ -516,7 +517,7 @@ def test_bulk_verify_names_the_record_that_changed_after_the_confirmation_page(c
     client.force_login(world.users["counselor"])
     ids = [world.reg.pk, second.pk]
     client.post(reverse("reviews:bulk_verify"), {"ids": ids})
-    services.registration_withdraw(registration=second, actor=second.student.user)
+    changes.registration_withdraw(registration=second, actor=second.student.user)
     r = client.post(reverse("reviews:bulk_verify"), {"ids": ids, "confirm": "1"}, follow=True)
     assert any(second.student.student_number in m and "草稿" in m for m in messages_of(r)), messages_of(r)
 
@@ -553,7 +554,7 @@ def unregistered_world():
     make_submitted(student=s["submitted"])
     make_verified(student=s["verified"])
     make_verified(student=s["changing"])
-    services.registration_change_start(student=s["changing"], actor=s["changing"].user)
+    changes.registration_change_start(student=s["changing"], actor=s["changing"].user)
     no_email = StudentFactory(school_class=school_class, email="")
     formula = StudentFactory(school_class=school_class, name='=HYPERLINK("http://evil.example/x","点我")',
                              email="formula@stu.example.edu.cn")
@@ -759,7 +760,7 @@ def test_superseded_sheet_verifies_as_changed(client, world):
     student, counselor = world.owner, world.users["counselor"]
     client.force_login(student.user)
     old_url = qr_codes(sheet_page(client, v1))[0]
-    v2 = services.registration_change_start(student=student, actor=student.user)
+    v2 = changes.registration_change_start(student=student, actor=student.user)
     from quxiang.evidence.services import evidence_add
 
     evidence_add(registration=v2, upload=pdf_upload("改派协议书.pdf"), actor=student.user)

@@ -85,9 +85,10 @@ def test_office_can_use_the_admin_for_code_tables(client):
 # --- 生源地主管单位: xlsx export and import ------------------------------------------------------------
 
 import openpyxl  # noqa: E402
-from django.contrib.auth.models import Group, Permission  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
 
 from quxiang.accounts.models import Role  # noqa: E402
+from quxiang.accounts.services import user_role_rights_sync  # noqa: E402
 from quxiang.audit.models import AuditEntry  # noqa: E402
 from quxiang.reference.models import OriginAuthority  # noqa: E402
 from quxiang.roster.models import Cohort, SchoolClass  # noqa: E402
@@ -104,12 +105,10 @@ AUTHORITY_HEADER = ["区划代码前缀", "生源地主管单位名称", "档案
 
 @pytest.fixture
 def office_client(client):
-    """The office as seed_demo sets it up (is_staff, group with reference/roster/organisations permissions),
+    """The office as the admin sets it up (is_staff, group with reference/roster/organisations permissions),
     without seeding the whole demo school."""
-    group = Group.objects.create(name="就业指导中心")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=["reference", "roster", "organisations"]))
-    office = UserFactory(username="office-test", role=Role.OFFICE, is_staff=True)
-    office.groups.add(group)
+    office = UserFactory(username="office-test", role=Role.OFFICE)
+    user_role_rights_sync(user=office)  # what the admin does when it saves an office account
     client.force_login(office)
     client.user = office
     return client
@@ -325,8 +324,12 @@ def test_reset_to_initial_password_for_students_only(superuser_client):
     assert entry.actor == superuser_client.user and entry.detail == {"username": student.user.username}
 
 
-def test_office_without_account_permissions_cannot_open_accounts(office_client):
-    assert office_client.get(reverse("admin:accounts_user_changelist")).status_code == 403
+def test_office_opens_accounts_but_staff_without_the_group_cannot(office_client, client):
+    # The office group carries view/change of accounts (to reset a student's initial password).
+    assert office_client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+    bare = UserFactory(username="staff-bare", role=Role.COUNSELOR, is_staff=True)
+    client.force_login(bare)
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 403
 
 
 def test_office_with_account_permissions_cannot_grant_privileges(office_client):

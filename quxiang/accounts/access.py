@@ -11,7 +11,7 @@ from typing import TypeVar
 from django.db import models
 from django.http import Http404
 
-from quxiang.accounts.models import Role, User
+from quxiang.accounts.models import User
 
 M = TypeVar("M", bound=models.Model)
 
@@ -20,13 +20,13 @@ def _student_filter(user: User, prefix: str) -> models.Q | None:
     """The Q that limits `<prefix>` (a path to roster.Student) to the user's scope; None = everything."""
     if not user.is_authenticated or not user.is_active:
         return models.Q(pk__in=[])
-    if user.role in (Role.OFFICE, Role.ADMIN):
+    if user.is_office:
         return None
-    if user.role == Role.STUDENT:
+    if user.is_student:
         return models.Q(**{f"{prefix}user": user})
-    if user.role == Role.COUNSELOR:
+    if user.is_counselor:
         return models.Q(**{f"{prefix}school_class__counselors": user})
-    if user.role == Role.COLLEGE_OFFICER:
+    if user.is_college_officer:
         return models.Q(**{f"{prefix}college_id": user.college_id})
     return models.Q(pk__in=[])
 
@@ -50,7 +50,7 @@ def scope(*, user: User, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
         return queryset
     qs = queryset.filter(q)
     # A counselor of two classes would otherwise see a row twice through the M2M join.
-    return qs.distinct() if getattr(user, "role", None) == Role.COUNSELOR else qs
+    return qs.distinct() if getattr(user, "is_counselor", False) else qs
 
 
 def get_for_user(*, user: User, model: type[M] | models.QuerySet[M], **lookup) -> M:

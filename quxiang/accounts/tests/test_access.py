@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from quxiang.accounts.access import get_for_user, scope
 from quxiang.accounts.models import Role
-from quxiang.core.access import get_for_user, scope
 from quxiang.evidence.models import EvidenceFile
 from quxiang.registrations.models import Registration, RegistrationEvent
 from quxiang.roster.models import Student
