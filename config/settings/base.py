@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "quxiang.evidence",
     "quxiang.reviews",
     "quxiang.audit",
+    "quxiang.jobs",
     "quxiang.api",
     "quxiang.imports",
     "quxiang.reports",
@@ -108,6 +109,12 @@ CACHES = {
 }
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+# Progress of background jobs, written by the worker and read by the web: a cache both processes see.
+CACHES["jobs"] = (
+    {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "qxj"}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache-jobs")}
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -152,6 +159,9 @@ QUXIANG = {
     "IMPORT_MAX_BYTES": int(os.environ.get("QUXIANG_IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+    # Failed logins from one address (all doors, all accounts) before it waits out the lockout too;
+    # more room than one account, as a computer room or campus NAT shares an address.
+    "LOGIN_ADDRESS_MAX_FAILURES": 30,
 }
 
 LOGGING = {
@@ -177,4 +187,56 @@ QUXIANG["WECHAT"] = {
     "READ_TIMEOUT": 5,
 }
 QUXIANG["API_TOKEN_TTL_SECONDS"] = int(os.environ.get("QUXIANG_API_TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
-QUXIANG["API_AUTH_RATE"] = (10, 60)  # bind/login calls per minute per address and per 学号
+
+
+# --- background jobs: Celery (issue 11, docs/decisions.md "Background jobs") ------------------------
+def celery_broker_options(url: str) -> dict:
+    """Transport options for the broker URL: Redis (production) or kombu's file transport (`make run`)."""
+    if url.startswith("filesystem://"):
+        # No server to install: the web process writes each message as a file that the worker picks up.
+        queue = VAR_DIR / "celery" / "queue"
+        control = VAR_DIR / "celery" / "control"
+        for folder in (queue, control):
+            folder.mkdir(parents=True, exist_ok=True)
+        # The worker looks for new files this often (kombu's default is 1 s).
+        return {"data_folder_in": str(queue), "data_folder_out": str(queue), "control_folder": str(control),
+                "polling_interval": 0.25}
+    if url.startswith(("redis://", "rediss://")):
+        return {
+            # A worker killed whole (SIGKILL, machine lost) leaves its message unacknowledged; another
+            # worker puts it back after this many seconds. Jobs may run longer: the job's heartbeat
+            # (quxiang.jobs) keeps a second worker off a job whose worker is alive.
+            "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "120")),
+            # How often a worker looks for such messages (interval × throttle seconds; kombu's default is 100).
+            "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", "10")),
+            "unacked_restore_throttle": int(os.environ.get("CELERY_RESTORE_THROTTLE", "3")),
+            # A Redis that does not answer fails the enqueue quickly (the page says so) instead of hanging.
+            "socket_connect_timeout": 3,
+            "socket_timeout": 10,
+        }
+    return {}
+
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = celery_broker_options(CELERY_BROKER_URL)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Results live in our own job rows (quxiang.jobs.models.Job), not in a Celery result backend.
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+# At least once: acknowledged after the job ran, redelivered when its worker dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker that loses the broker stops its jobs, which are redelivered, rather than finishing them twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+# Publishing gives up after ~1.5 s of failed attempts; the job is then marked "could not be queued".
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+QUXIANG["JOBS"] = {
+    name: int(os.environ[f"QUXIANG_JOB_{name}"])
+    for name in ("HEARTBEAT_SECONDS", "LEASE_SECONDS", "STALE_SECONDS", "MAX_ATTEMPTS")
+    if os.environ.get(f"QUXIANG_JOB_{name}")
+}

@@ -15,7 +15,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, QUXIANG, STORAGES
+from .base import BASE_DIR, INSTALLED_APPS, MIDDLEWARE, QUXIANG, STORAGES, celery_broker_options
 
 
 def _env(name: str, default: str | None = None, *, required: bool = False) -> str:
@@ -95,6 +95,14 @@ CACHES = {
 # Redis must then keep its data across a restart (appendonly yes, docs/deploy.md).
 SESSION_ENGINE = _env("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.cache")
 SESSION_CACHE_ALIAS = "sessions"
+# Progress of background jobs (the worker writes, the web reads).
+CACHES["jobs"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": _REDIS_OPTIONS,
+                  "KEY_PREFIX": "qxj"}
+
+# --- background jobs: Celery with Redis as the broker (docs/decisions.md "Background jobs") -------------
+# `celery -A config worker` on any number of machines, with the same settings as the app servers.
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_TRANSPORT_OPTIONS = celery_broker_options(CELERY_BROKER_URL)
 
 # --- HTTPS behind nginx ------------------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

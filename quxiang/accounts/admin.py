@@ -12,16 +12,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from quxiang.accounts.authentication import account_lock_clear
+from quxiang.accounts.forms import AdminLoginForm
 from quxiang.accounts.models import Role, User
-from quxiang.accounts.services import initial_password_for, login_throttle_reset, user_role_rights_sync
+from quxiang.accounts.services import initial_password_for, user_role_rights_sync
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
 from quxiang.core.http import client_ip
 
-# Until quxiang.audit adds AuditAction.PASSWORD_RESET, the raw value is stored.
-AUDIT_PASSWORD_RESET = getattr(AuditAction, "PASSWORD_RESET", "password_reset")
 RESET_BATCH_LIMIT = 50  # full-strength hashing: a few hundred at once would time out the request
 PRIVILEGED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+# The admin's login page is a door too: the same lockout and address limit as the web login.
+admin.site.login_form = AdminLoginForm
 
 
 def user_reset_initial_password(*, user: User, actor: User, ip: str | None = None) -> bool:
@@ -34,8 +36,8 @@ def user_reset_initial_password(*, user: User, actor: User, ip: str | None = Non
     user.set_password(initial_password_for(national_id=student.national_id))
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    login_throttle_reset(username=user.username, ip="")
-    audit_record(actor=actor, action=AUDIT_PASSWORD_RESET, ip=ip, student=student,
+    account_lock_clear(username=user.username)
+    audit_record(actor=actor, action=AuditAction.PASSWORD_RESET, ip=ip, student=student,
                  detail={"username": user.username})
     return True
 

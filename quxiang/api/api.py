@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from ninja import File, NinjaAPI, Router
 from ninja import Status as Reply
 from ninja.files import UploadedFile
-from ninja.security import HttpBearer
 
 from quxiang.accounts.access import get_for_user
+from quxiang.accounts.authentication import Door
 from quxiang.accounts.forms import ChangePasswordForm
 from quxiang.api import errors, services
+from quxiang.api.auth import ACCOUNT_AUTH, TokenAuth
 from quxiang.api.errors import ApiError
 from quxiang.api.idempotency import idempotent
 from quxiang.api.schemas import (
@@ -38,35 +36,33 @@ from quxiang.api.schemas import (
     TypeIn,
     VersionOut,
 )
-from quxiang.api.serializers import evidence_out, organisation_out, registration_out, student_out
+from quxiang.api.serializers import (
+    code_name_out,
+    country_out,
+    destination_group_out,
+    evidence_out,
+    organisation_prefill_out,
+    registration_out,
+    student_out,
+    submit_out,
+    version_out,
+)
 from quxiang.core.http import client_ip
-from quxiang.core.ratelimit import rate_limit_exceeded
-from quxiang.core.validators import validate_uscc
 from quxiang.evidence.checks import too_large_message
 from quxiang.evidence.models import EvidenceFile
 from quxiang.evidence.services import evidence_add, evidence_remove
-from quxiang.organisations.selectors import organisation_lookup
 from quxiang.reference import selectors as ref
 from quxiang.reference.models import Industry, JobCategory, OrgNature
 from quxiang.registrations import changes, selectors
 from quxiang.registrations import services as reg_services
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.registrations.models import Registration, Status, Step
-from quxiang.registrations.services import RegistrationStateError
 from quxiang.registrations.sheet import registration_sheet_response
+from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut,
           429: ErrorOut, 500: ErrorOut, 502: ErrorOut, 503: ErrorOut, 504: ErrorOut}
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request, token):
-        user = services.api_token_user(token=token)
-        if user is None or not user.is_student:
-            return None
-        request.user = user  # the access helper and the services take the user
-        return user
 
 
 api = NinjaAPI(
@@ -82,14 +78,6 @@ def _student(request) -> Student:
         "college", "major", "school_class", "origin_region"), user_id=request.auth.pk)
 
 
-def _rate_limit(request, *parts: str) -> None:
-    limit, window = settings.QUXIANG["API_AUTH_RATE"]
-    for part in (client_ip(request) or "-", *parts):
-        digest = hashlib.sha256(part.encode()).hexdigest()[:32]
-        if rate_limit_exceeded(key=f"api-auth:{digest}", limit=limit, window_seconds=window):
-            raise ApiError(429, "rate_limited", _("操作过于频繁，请一分钟后再试。"))
-
-
 def _token_response(user) -> dict:
     token, expires = services.api_token_issue(user=user)
     student = Student.objects.select_related("college", "major", "school_class", "origin_region").get(user=user)
@@ -97,51 +85,51 @@ def _token_response(user) -> dict:
 
 
 # --- binding and tokens ----------------------------------------------------------------------
+# The account rules (lockout, per-address limit, forced password change) are quxiang.accounts.authentication's;
+# these operations are the only ones open (ACCOUNT_AUTH) while the initial password is unchanged.
 
 
 @v1.post("/auth/bind", auth=None, response={200: TokenOut, **ERRORS}, tags=["账号绑定"])
 def bind(request, payload: BindIn):
     """首次使用：wx.login 的 code + 学号 + 密码 → 绑定并返回本系统令牌（不会返回微信 session_key）。"""
-    _rate_limit(request, payload.student_number.strip())
-    user = services.wechat_bind(code=payload.code, username=payload.student_number.strip(), password=payload.password,
-                                request=request)
+    user = services.wechat_bind(code=payload.code, username=payload.student_number, password=payload.password,
+                                ip=client_ip(request), request=request)
     return Reply(200, _token_response(user))
 
 
 @v1.post("/auth/login", auth=None, response={200: TokenOut, **ERRORS}, tags=["账号绑定"])
 def login(request, payload: LoginIn):
     """已绑定：仅凭 wx.login 的 code 换取令牌。"""
-    _rate_limit(request)
-    return Reply(200, _token_response(services.wechat_login(code=payload.code)))
+    return Reply(200, _token_response(services.wechat_login(code=payload.code, ip=client_ip(request))))
 
 
-@v1.post("/auth/logout", response={204: None, **ERRORS}, tags=["账号绑定"])
+@v1.post("/auth/logout", auth=ACCOUNT_AUTH, response={204: None, **ERRORS}, tags=["账号绑定"])
 def logout(request):
     services.api_token_revoke(token_id=request.auth.api_token_id)
     return Reply(204, None)
 
 
-@v1.post("/auth/unbind", response={204: None, **ERRORS}, tags=["账号绑定"])
+@v1.post("/auth/unbind", auth=ACCOUNT_AUTH, response={204: None, **ERRORS}, tags=["账号绑定"])
 def unbind(request):
-    """解除小程序绑定，并作废该账号的全部令牌。"""
-    services.wechat_unbind(user=request.auth)
+    """解除小程序绑定，并作废该账号的全部令牌（之后可用学号和密码绑定另一个微信）。"""
+    services.wechat_unbind(user=request.auth, actor=request.auth, ip=client_ip(request), channel="api")
     return Reply(204, None)
 
 
-@v1.post("/auth/password", response={204: None, **ERRORS}, tags=["账号绑定"])
+@v1.post("/auth/password", auth=ACCOUNT_AUTH, response={204: None, **ERRORS}, tags=["账号绑定"])
 def change_password(request, payload: PasswordIn):
     """修改密码（首次使用初始密码的同学须先修改）。规则与网页版相同。"""
     form = ChangePasswordForm(request.auth, {
         "old_password": payload.old_password, "new_password1": payload.new_password,
         "new_password2": payload.new_password,
-    })
+    }, ip=client_ip(request), door=Door.API_PASSWORD)
     if not form.is_valid():
-        raise errors.form_error(form)
+        raise form.account_error or errors.form_error(form)  # a lock keeps its own code (429 login_locked)
     form.save()
     return Reply(204, None)
 
 
-@v1.get("/me", response={200: StudentOut, **ERRORS}, tags=["账号绑定"])
+@v1.get("/me", auth=ACCOUNT_AUTH, response={200: StudentOut, **ERRORS}, tags=["账号绑定"])
 def me(request):
     return Reply(200, student_out(_student(request)))
 
@@ -151,18 +139,11 @@ def me(request):
 
 @v1.get("/reference/destination-types", response={200: list[DestinationGroupOut], **ERRORS}, tags=["代码表"])
 def destination_types(request):
-    return Reply(200, [
-        {"key": g.key, "name": g.name, "explanation": g.explanation, "leaves": [
-            {"key": t.key, "name": t.name, "category_code": t.category_id,
-             "category_name": t.category.name if t.category else None, "explanation": t.explanation,
-             "evidence_hint": t.evidence_hint, "org_kind": t.org_kind, "needs_evidence": t.needs_evidence,
-             "needs_archive": t.needs_archive} for t in g.leaves]}
-        for g in ref.destination_groups()
-    ])
+    return Reply(200, [destination_group_out(g) for g in ref.destination_groups()])
 
 
 def _codes(model) -> list[dict]:
-    return [{"code": c.code, "name": c.name} for c in model.objects.filter(is_active=True)]
+    return [code_name_out(c) for c in model.objects.filter(is_active=True)]
 
 
 @v1.get("/reference/org-natures", response={200: list[CodeName], **ERRORS}, tags=["代码表"])
@@ -187,20 +168,21 @@ def regions(request):
 
 @v1.get("/reference/countries", response={200: list[CountryOut], **ERRORS}, tags=["代码表"])
 def countries(request):
-    return Reply(200, [{"code": c.code, "name": c.name_zh, "is_china_region": c.is_china_region} for c in ref.countries_abroad()])
+    return Reply(200, [country_out(c) for c in ref.countries_abroad()])
 
 
 @v1.get("/organisations/{uscc}", response={200: OrganisationOut, **ERRORS}, tags=["单位检索"])
 def organisation(request, uscc: str):
-    """按统一社会信用代码检索往届已鉴证或就业指导中心录入的单位。"""
+    """按统一社会信用代码检索往届已鉴证或就业指导中心录入的单位。返回值即检索匹配后表单应填入的内容：
+    进行中的登记所选去向固定单位性质的（部队录用、公务员录用），nature 为该单位性质。"""
+    reg = selectors.registration_get_open(student=_student(request))
     try:
-        code = validate_uscc(uscc)
+        prefill = selectors.organisation_prefill(uscc=uscc, destination_type=reg.destination_type if reg else None)
     except DjangoValidationError as exc:
         raise ApiError(422, "invalid", exc.messages[0], {"uscc": exc.messages}) from None
-    org = organisation_lookup(uscc=code)
-    if org is None:
+    if prefill is None:
         raise ApiError(404, "not_found", _("单位库中没有该代码的单位，请根据协议书内容填写。"))
-    return Reply(200, organisation_out(org))
+    return Reply(200, organisation_prefill_out(prefill))
 
 
 # --- the registration ------------------------------------------------------------------------
@@ -213,22 +195,16 @@ def _open(request) -> Registration:
     return reg
 
 
-def _editable(request, step: Step) -> Registration:
+def _at_step(request, step: Step) -> Registration:
+    """The open record, if this step may be opened (StepNotReady / RegistrationNotEditable otherwise: 409
+    step_not_ready / not_editable through the DomainError handler). The services check again under their lock."""
     reg = _open(request)
-    if not reg.is_editable:
-        raise ApiError(409, "not_editable", _("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
-    blocking = selectors.registration_blocking_step(registration=reg, step=step)
-    if blocking is not None:
-        raise ApiError(409, "step_not_ready", _("请先完成“%(step)s”。") % {"step": blocking.label})
+    registration_step_check(registration=reg, step=step)
     return reg
 
 
-def _fresh(reg: Registration) -> dict:
-    return registration_out(selectors.registration_detail_queryset().get(pk=reg.pk))
-
-
-def _state_error(exc: RegistrationStateError) -> ApiError:
-    return ApiError(409, "state_conflict", str(exc))
+def _fresh(reg: Registration, *, notices=()) -> dict:
+    return registration_out(selectors.registration_detail_queryset().get(pk=reg.pk), notices=notices)
 
 
 @v1.get("/registration", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
@@ -243,21 +219,19 @@ def registration_current(request):
 @v1.post("/registration", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_start(request):
     """开始登记（已有进行中的记录时直接返回它）。"""
-    try:
-        reg = reg_services.registration_start(student=_student(request), actor=request.auth)
-    except RegistrationStateError as exc:
-        raise _state_error(exc) from None
+    reg = reg_services.registration_start(student=_student(request), actor=request.auth)
     return Reply(200, _fresh(reg))
 
 
 @v1.put("/registration/type", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_type(request, payload: TypeIn):
-    reg = _editable(request, Step.TYPE)
+    """选择或更换去向类型。更换后不再适用的单位信息、档案信息和佐证材料会被清除，notices 中逐条说明。"""
+    reg = _at_step(request, Step.TYPE)
     form = TypeForm({"destination_type": payload.destination_type})
     if not form.is_valid():
         raise errors.form_error(form)
-    reg_services.registration_set_type(registration=reg, destination_type=form.cleaned_data["destination_type"])
-    return Reply(200, _fresh(reg))
+    changed = reg_services.registration_set_type(registration=reg, destination_type=form.cleaned_data["destination_type"])
+    return Reply(200, _fresh(changed, notices=changed.notices))
 
 
 def _as_form_data(payload) -> dict[str, str]:
@@ -266,9 +240,8 @@ def _as_form_data(payload) -> dict[str, str]:
 
 @v1.put("/registration/organisation", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_organisation(request, payload: OrganisationIn):
-    reg = _editable(request, Step.ORGANISATION)
-    dtype = reg.destination_type
-    form = OrganisationForm(_as_form_data(payload), org_kind=dtype.org_kind, is_study=dtype.key == "abroad_study")
+    reg = _at_step(request, Step.ORGANISATION)
+    form = OrganisationForm(_as_form_data(payload), destination_type=reg.destination_type)
     if not form.is_valid():
         raise errors.form_error(form)
     reg_services.registration_save_organisation(registration=reg, data=form.cleaned_data)
@@ -285,7 +258,7 @@ def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ni
     """上传一个佐证材料（multipart，字段名 file）。支持 Idempotency-Key 请求头。"""
 
     def run():
-        reg = _editable(request, Step.EVIDENCE)
+        reg = _at_step(request, Step.EVIDENCE)  # and evidence_add again under its lock
         if getattr(request, "upload_too_large", False):
             raise ApiError(413, "too_large", too_large_message())
         if file is None:
@@ -294,8 +267,6 @@ def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ni
             evidence = evidence_add(registration=reg, upload=file, actor=request.auth)
         except DjangoValidationError as exc:
             raise ApiError(422, "invalid_file", exc.messages[0], {"file": exc.messages}) from None
-        except RegistrationStateError as exc:
-            raise _state_error(exc) from None
         return 201, evidence_out(evidence)
 
     return Reply(*idempotent(request, scope="evidence_upload", run=run))
@@ -303,19 +274,16 @@ def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ni
 
 @v1.delete("/registration/evidence/{evidence_id}", response={204: None, **ERRORS}, tags=["佐证材料"])
 def evidence_delete(request, evidence_id: int):
-    reg = _editable(request, Step.EVIDENCE)
+    reg = _at_step(request, Step.EVIDENCE)
     evidence = get_for_user(user=request.auth, model=EvidenceFile, pk=evidence_id, registration=reg)
-    try:
-        evidence_remove(evidence=evidence, actor=request.auth)
-    except RegistrationStateError as exc:
-        raise _state_error(exc) from None
+    evidence_remove(evidence=evidence, actor=request.auth)
     return Reply(204, None)
 
 
 @v1.post("/registration/archive/match", response={200: ArchiveFillOut, **ERRORS}, tags=["档案信息"])
 def archive_match(request):
     """匹配：按生源地给出生源地主管单位及回生源地的档案接收信息（不保存，由客户端填入表单）。"""
-    reg = _editable(request, Step.ARCHIVE)
+    reg = _at_step(request, Step.ARCHIVE)
     fill = reg_services.archive_match_authority(registration=reg)
     if not fill:
         raise ApiError(404, "no_authority", _("未找到您生源地的主管单位，请手动填写。"))
@@ -325,14 +293,14 @@ def archive_match(request):
 @v1.post("/registration/archive/copy-organisation", response={200: ArchiveFillOut, **ERRORS}, tags=["档案信息"])
 def archive_copy(request):
     """与签约单位相同：按单位信息给出档案接收信息（不保存）。"""
-    reg = _editable(request, Step.ARCHIVE)
+    reg = _at_step(request, Step.ARCHIVE)
     return Reply(200, reg_services.archive_copy_organisation(registration=reg))
 
 
 @v1.put("/registration/archive", response={200: RegistrationOut, **ERRORS}, tags=["档案信息"])
 def registration_archive(request, payload: ArchiveIn):
-    reg = _editable(request, Step.ARCHIVE)
-    form = ArchiveForm(_as_form_data(payload))
+    reg = _at_step(request, Step.ARCHIVE)
+    form = ArchiveForm(_as_form_data(payload), org_kind=reg.destination_type.org_kind)
     if not form.is_valid():
         raise errors.form_error(form)
     reg_services.registration_save_archive(registration=reg, data=form.cleaned_data)
@@ -345,45 +313,41 @@ def registration_submit(request):
 
     def run():
         reg = _open(request)
-        if reg.status == Status.SUBMITTED:
-            return 200, {"submitted": False, "already_submitted": True, "registration": _fresh(reg)}
-        try:
-            done = reg_services.registration_submit(registration=reg, actor=request.auth, ip=client_ip(request))
-        except RegistrationStateError as exc:
-            raise _state_error(exc) from None
-        return 200, {"submitted": done, "already_submitted": not done, "registration": _fresh(reg)}
+        done = reg.status != Status.SUBMITTED and reg_services.registration_submit(
+            registration=reg, actor=request.auth, ip=client_ip(request))
+        fresh = selectors.registration_detail_queryset().get(pk=reg.pk)
+        message = (_("提交成功！%(next)s") % {"next": fresh.submit_guidance} if done
+                   else _("该记录已经提交过，无需重复提交。"))
+        return 200, submit_out(fresh, submitted=done, message=message)
 
     return Reply(*idempotent(request, scope="submit", run=run))
 
 
 @v1.post("/registration/withdraw", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_withdraw(request):
-    try:
-        reg = changes.registration_withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
-    except RegistrationStateError as exc:
-        raise _state_error(exc) from None
+    reg = changes.registration_withdraw(registration=_open(request), actor=request.auth, ip=client_ip(request))
     return Reply(200, _fresh(reg))
 
 
 @v1.post("/registration/change", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_change(request):
     """申请变更（改派）：基于已鉴证版本创建新草稿；原版本在新版本鉴证前继续有效。"""
-    try:
-        reg = changes.registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
-    except RegistrationStateError as exc:
-        raise _state_error(exc) from None
+    reg = changes.registration_change_start(student=_student(request), actor=request.auth, ip=client_ip(request))
+    return Reply(200, _fresh(reg))
+
+
+@v1.post("/registration/change/cancel", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
+def registration_change_cancel(request):
+    """撤销变更申请：删除草稿或已退回的变更版本及其材料，返回继续有效的已鉴证版本。已提交的变更请先撤回。"""
+    # Its coded errors (no_change_request 404, change_submitted 409) reach the client through the DomainError handler.
+    reg = changes.registration_change_cancel(student=_student(request), actor=request.auth, ip=client_ip(request))
     return Reply(200, _fresh(reg))
 
 
 @v1.get("/registrations", response={200: list[VersionOut], **ERRORS}, tags=["去向登记"])
 def registration_versions(request):
     """全部版本（历史）。"""
-    return Reply(200, [
-        {"id": r.pk, "version": r.version, "status": r.status, "status_display": r.get_status_display(),
-         "destination_type_name": str(r.destination_type) if r.destination_type else None,
-         "submitted_at": r.submitted_at, "verified_at": r.verified_at}
-        for r in selectors.registration_history(student=_student(request))
-    ])
+    return Reply(200, [version_out(r) for r in selectors.registration_history(student=_student(request))])
 
 
 @v1.get("/registrations/{registration_id}", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])

@@ -105,6 +105,8 @@ class OrganisationOut(Schema):
     postcode: str
     contact_name: str
     contact_phone: str
+    # E.g. the directory's 单位性质 differs from the one the student's type fixes (which `nature` holds).
+    notices: list[str] = []
 
 
 class TypeIn(Schema):
@@ -173,6 +175,9 @@ class RegistrationOut(Schema):
     organisation: OrganisationIn
     archive: ArchiveIn
     evidence: list[EvidenceOut]
+    signed_on_label: str = Field(..., description="签约日期 或 录取或签证日期：与表单一致的日期名称")
+    submit_guidance: str = Field(..., description="提交后需要做什么（按去向类型需要的佐证材料）")
+    notices: list[str] = Field([], description="本次操作需要告知学生的事项，如更换去向类型后删除或需重新确认的材料")
     return_reason: str
     submitted_at: dt.datetime | None
     verified_at: dt.datetime | None
@@ -194,4 +199,5 @@ class VersionOut(Schema):
 class SubmitOut(Schema):
     submitted: bool
     already_submitted: bool
+    message: str
     registration: RegistrationOut

@@ -7,15 +7,23 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from quxiang.accounts.authentication import (
+    Door,
+    account_address_check,
+    account_address_record_failure,
+    account_authenticate,
+    account_check_open,
+)
 from quxiang.accounts.models import User
 from quxiang.api.errors import ApiError
 from quxiang.api.models import ApiToken, WeChatBinding
 from quxiang.api.wechat import WeChatError, wechat_code_to_openid
+from quxiang.audit.models import AuditAction
+from quxiang.audit.services import audit_record
 
 
 def _hash(token: str) -> str:
@@ -45,19 +53,20 @@ def api_token_revoke(*, token_id: int) -> None:
     ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def _openid(code: str) -> str:
+def _openid(code: str, *, ip: str | None) -> str:
     try:
         return wechat_code_to_openid(code=code)
     except WeChatError as exc:
+        if exc.code == "wechat_invalid_code":  # forged or stale codes count for the address, as bad passwords
+            account_address_record_failure(ip=ip)
         raise ApiError(exc.status, exc.code, exc.message) from None
 
 
-def wechat_bind(*, code: str, username: str, password: str, request=None) -> User:
-    """code + 学号 + password → binding. The password check is the web login's (x for X included)."""
-    user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_student:
-        raise ApiError(401, "bad_credentials", _("学号或密码不正确。初始密码为身份证号后六位。"))
-    openid = _openid(code)
+def wechat_bind(*, code: str, username: str, password: str, ip: str | None, request=None) -> User:
+    """code + 学号 + password → binding. The password goes through the account service first (the lockout,
+    the address limit and the count shared with the web login), so WeChat is not asked before it is right."""
+    user = account_authenticate(username=username, password=password, ip=ip, door=Door.API_BIND, request=request)
+    openid = _openid(code, ip=ip)
     existing = WeChatBinding.objects.filter(openid=openid).select_related("user").first()
     if existing is not None:
         if existing.user_id == user.pk:
@@ -73,14 +82,26 @@ def wechat_bind(*, code: str, username: str, password: str, request=None) -> Use
     return user
 
 
-def wechat_login(*, code: str) -> User:
-    openid = _openid(code)
+def wechat_login(*, code: str, ip: str | None) -> User:
+    """Login by wx.login code alone. A locked account stays locked here too (the same message)."""
+    account_address_check(ip=ip)
+    openid = _openid(code, ip=ip)
     binding = WeChatBinding.objects.filter(openid=openid).select_related("user").first()
     if binding is None or not binding.user.is_active:
         raise ApiError(404, "not_bound", _("该微信尚未绑定就业网账号，请先用学号和密码绑定。"))
+    account_check_open(user=binding.user, ip=ip, door=Door.API_LOGIN)
     return binding.user
 
 
-def wechat_unbind(*, user: User) -> None:
-    WeChatBinding.objects.filter(user=user).delete()
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def wechat_unbind(*, user: User, actor: User, ip: str | None = None, channel: str = "api") -> bool:
+    """Remove the account's binding and revoke its tokens; the student (channel "api", the mini-program)
+    or the office (channel "web", the admin) may. Audited. False when there was nothing to unbind."""
+    with transaction.atomic():
+        binding = WeChatBinding.objects.select_for_update().filter(user=user).first()
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        if binding is None:
+            return False
+        binding.delete()
+        audit_record(actor=actor, action=AuditAction.WECHAT_UNBIND, ip=ip, student=getattr(user, "student", None),
+                     detail={"username": user.username, "channel": channel})
+    return True

@@ -18,11 +18,14 @@ KEY_LABELS: dict[str, Any] = {
     "reason": _("原因"),
     "from_version": _("原版本"),
     "reopened_version": _("重新开放的版本"),
+    "cancelled_version": _("撤销的版本"),
+    "files_removed": _("删除的材料数"),
     # evidence and accounts
     "evidence_id": _("材料编号"),
     "name": _("文件名"),
     "username": _("账号"),
     "channel": _("渠道"),
+    "door": _("入口"),
     "failures": _("失败次数"),
     "locked_until": _("锁定至"),
     # exports and reminders
@@ -70,6 +73,11 @@ VALUE_LABELS: dict[str, dict[str, Any]] = {
         "pending": _("待回访"), "confirmed": _("核实无误"), "mismatch": _("情况不符"), "unreachable": _("无法联系"),
     },
     "channel": {"web": _("网页"), "api": _("小程序")},
+    # accounts.authentication.Door (the lockout's entry), repeated here as plain data
+    "door": {
+        "web_login": _("网页登录"), "admin_login": _("管理后台登录"), "web_password": _("网页修改密码"),
+        "api_bind": _("小程序绑定"), "api_login": _("小程序登录"), "api_password": _("小程序修改密码"),
+    },
 }
 VALUE_LABELS["previous"] = VALUE_LABELS["outcome"]
 

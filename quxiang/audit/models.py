@@ -28,27 +28,25 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Append-only: who did what to which record, when, from which address."""
+    """Append-only: who did what to which record, when, from which address. The actor is a foreign key
+    (the swappable user model, PROTECT); the record and the student are ids (see below)."""
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(_("操作"), max_length=20, choices=AuditAction.choices, db_index=True)
-    registration = models.ForeignKey(
-        "registrations.Registration", verbose_name=_("登记记录"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
-    )
-    student = models.ForeignKey(
-        "roster.Student", verbose_name=_("学生"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    # Plain ids, not foreign keys: audit sits below registrations and roster and its migrations must not
+    # depend on theirs. The entry keeps the id even if the row is ever deleted (the log outlives it).
+    registration_id = models.BigIntegerField(_("登记记录"), null=True, blank=True, db_index=True)
+    student_id = models.BigIntegerField(_("学生"), null=True, blank=True, db_index=True)
     ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["actor", "-at"]), models.Index(fields=["student", "-at"])]
+        indexes = [models.Index(fields=["actor", "-at"]), models.Index(fields=["student_id", "-at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"

@@ -4,6 +4,8 @@ two tabs still stop at the limit."""
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,27 +14,33 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from quxiang.accounts.models import User
+from quxiang.core.errors import DomainError
 from quxiang.evidence.checks import check_evidence_file
 from quxiang.evidence.models import EvidenceFile, evidence_path
-from quxiang.registrations.models import EDITABLE_STATUSES, Registration
-from quxiang.registrations.services import RegistrationStateError
+from quxiang.evidence.reading import evidence_reading_after_commit
+from quxiang.registrations.models import Registration, Step
+from quxiang.registrations.rules import evidence_kind
+from quxiang.registrations.steps import registration_step_check
 
 
-def _lock_editable(registration: Registration) -> Registration:
-    reg = Registration.objects.select_for_update().get(pk=registration.pk)
-    if reg.status not in EDITABLE_STATUSES:
-        raise RegistrationStateError(_("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
+def _lock_at_evidence_step(registration: Registration) -> Registration:
+    """Lock the row; the record must be editable and its evidence step open (StepNotReady otherwise)."""
+    reg = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
+        pk=registration.pk
+    )
+    registration_step_check(registration=reg, step=Step.EVIDENCE)
     return reg
 
 
 def evidence_add(*, registration: Registration, upload: UploadedFile, actor: User) -> EvidenceFile:
-    """Check the file's content, then store it under a generated name. Raises ValidationError."""
+    """Check the file's content, then store it under a generated name, recorded as the kind of evidence
+    the record's type asks for. Raises ValidationError (the file), RegistrationStateError (the record)."""
     limit = settings.QUXIANG["EVIDENCE_MAX_FILES"]
     checked = check_evidence_file(upload, max_bytes=settings.QUXIANG["EVIDENCE_MAX_BYTES"])
     stored: EvidenceFile | None = None
     try:
         with transaction.atomic():
-            reg = _lock_editable(registration)
+            reg = _lock_at_evidence_step(registration)
             if reg.evidence_files.count() >= limit:
                 raise ValidationError(
                     _("最多只能上传 %(n)d 个文件，请先删除一个再上传。") % {"n": limit}, code="too_many"
@@ -40,6 +48,7 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
             evidence = EvidenceFile(
                 registration=reg, original_name=checked.safe_name, content_type=checked.content_type,
                 size=checked.size, sha256=checked.sha256, uploaded_by=actor,
+                kind=evidence_kind(destination_type=reg.destination_type),
             )
             storage = evidence.file.storage
             name = evidence_path(evidence, checked.safe_name)
@@ -54,6 +63,8 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
                 ) from None
             stored = evidence
             evidence.save()
+            # What the file says is read in the background once the upload has committed (issue 12).
+            transaction.on_commit(functools.partial(evidence_reading_after_commit, evidence.pk))
         return evidence
     except BaseException:
         # No row, no file: a failed transaction must not leave an orphan on disk.
@@ -64,8 +75,50 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
 
 def evidence_remove(*, evidence: EvidenceFile, actor: User) -> None:
     with transaction.atomic():
-        _lock_editable(evidence.registration)
-        name = evidence.file.name
-        storage = evidence.file.storage
+        _lock_at_evidence_step(evidence.registration)
+        evidence_delete(files=[evidence])
+
+
+def evidence_delete(*, files: Iterable[EvidenceFile]) -> list[str]:
+    """The one way evidence goes: delete the rows now and their stored files once the transaction commits
+    (a rollback keeps both). The caller holds the registration's lock. Returns the deleted files' names."""
+    names = []
+    for evidence in files:
+        stored, storage = evidence.file.name, evidence.file.storage
+        names.append(evidence.original_name)
         evidence.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda n=stored, st=storage: st.delete(n))
+    return names
+
+
+def evidence_carry_over(*, source: Registration, target: Registration) -> list[EvidenceFile]:
+    """A change request starts with the verified version's evidence: each file is copied under a new name,
+    so the verified version keeps its own files for the audit whatever the student removes from the draft.
+    Raises DomainError (code "storage") when a file cannot be copied; the copies made so far are removed."""
+    copied: list[EvidenceFile] = []
+    try:
+        for original in source.evidence_files.order_by("uploaded_at", "id"):
+            evidence = EvidenceFile(
+                registration=target, original_name=original.original_name, content_type=original.content_type,
+                size=original.size, sha256=original.sha256, uploaded_by=original.uploaded_by, kind=original.kind,
+            )
+            storage = original.file.storage
+            try:
+                with storage.open(original.file.name, "rb") as content:
+                    evidence.file.name = storage.save(evidence_path(evidence, original.original_name), content)
+            except OSError:
+                raise DomainError(
+                    _("服务器暂时无法复制原登记的佐证材料，请稍后重试；如仍不成功，请联系就业指导中心。"), code="storage", http_status=503
+                ) from None
+            copied.append(evidence)
+            evidence.save()
+            # Shown as uploaded when the student uploaded it, not when the change began.
+            EvidenceFile.objects.filter(pk=evidence.pk).update(uploaded_at=original.uploaded_at)
+            # The copy's reading reuses the original's (same sha256), without reading again.
+            transaction.on_commit(functools.partial(evidence_reading_after_commit, evidence.pk))
+        return copied
+    except BaseException:
+        for evidence in copied:
+            with contextlib.suppress(OSError):
+                evidence.file.storage.delete(evidence.file.name)
+        raise

@@ -21,6 +21,7 @@ from quxiang.audit.services import audit_record
 from quxiang.imports.models import ImportJob, ImportStatus
 from quxiang.imports.plan import Plan, chunks
 from quxiang.imports.progress import Progress
+from quxiang.jobs.services import job_finish
 from quxiang.roster.models import SchoolClass, Student
 
 WRITE_BATCH = 1000
@@ -70,9 +71,12 @@ def _initial_hashes(ids: dict[str, str], *, on_progress: Callable[[float], None]
     return dict(zip(numbers, hashes, strict=True))
 
 
-def import_plan_apply(*, plan: Plan, job_id: int, progress: Progress | None = None) -> dict[str, int]:
+def import_plan_apply(*, plan: Plan, job_id: int, progress: Progress | None = None) -> dict[str, int] | None:
     """Write the plan in one transaction. New accounts get the initial password and must change it;
-    the password of an existing account is never touched. Returns the counts."""
+    the password of an existing account is never touched. Returns the counts, or None (writing nothing)
+    when the import is no longer running: a second run of one import (its message redelivered after the
+    first run committed) must not write it twice. The import's background job is marked done in the same
+    transaction."""
     new_rows = [r for r in plan.rows if r.action == "new"]
     passwords = _initial_hashes(
         {r.student_number: r.national_id for r in new_rows if r.user_id is None},
@@ -83,8 +87,13 @@ def import_plan_apply(*, plan: Plan, job_id: int, progress: Progress | None = No
         progress.in_transaction = True
     try:
         with transaction.atomic():
-            # The first statement writes, so that on SQLite the write lock is taken (or waited for) up front.
-            ImportJob.objects.filter(pk=job_id).update(updated_at=timezone.now())
+            # The first statement writes, so that on SQLite the write lock is taken (or waited for) up front;
+            # on PostgreSQL it locks the import's row, so a concurrent second run waits here and then finds
+            # the import done.
+            if not ImportJob.objects.filter(pk=job_id, status=ImportStatus.IMPORTING).update(
+                updated_at=timezone.now()
+            ):
+                return None
             SchoolClass.objects.bulk_create(
                 [SchoolClass(name=name, major_id=major_id) for name, major_id in plan.new_classes.items()],
                 batch_size=WRITE_BATCH, ignore_conflicts=True,  # created meanwhile by someone else: use it
@@ -135,11 +144,13 @@ def import_plan_apply(*, plan: Plan, job_id: int, progress: Progress | None = No
                 "classes_new": len(plan.new_classes), "counselor_links_new": len(plan.links),
             }
             ImportJob.objects.filter(pk=job_id).update(
-                status=ImportStatus.DONE, progress=100, problems=plan.problems, imported_at=timezone.now(),
+                status=ImportStatus.DONE, problems=plan.problems, imported_at=timezone.now(),
                 message="", **counts,
             )
             job = ImportJob.objects.select_related("created_by").get(pk=job_id)
             audit_record(actor=job.created_by, action=AuditAction.IMPORT, detail={"job": job_id, **counts})
+            if job.apply_job_id:
+                job_finish(job_id=job.apply_job_id)
     finally:
         if progress is not None:
             progress.in_transaction = False

@@ -1,4 +1,5 @@
-"""One upload of the roster file and what became of it (preview, import, problems per row)."""
+"""One upload of the roster file and what became of it (preview, import, problems per row). The work itself
+runs as background jobs (quxiang.jobs): one to check the file, one to import it."""
 
 import uuid
 
@@ -42,13 +43,19 @@ class ImportJob(models.Model):
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveIntegerField(_("文件大小"), default=0)
     status = models.CharField(_("状态"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     message = models.TextField(_("说明"), blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    # The background runs (quxiang.jobs): the preview, then the import. Their progress is the page's bar.
+    check_job = models.ForeignKey(
+        "jobs.Job", verbose_name=_("检查任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    apply_job = models.ForeignKey(
+        "jobs.Job", verbose_name=_("导入任务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rows_total = models.PositiveIntegerField(_("数据行数"), default=0)
     rows_new = models.PositiveIntegerField(_("新增"), default=0)
     rows_updated = models.PositiveIntegerField(_("更新"), default=0)
@@ -69,3 +76,8 @@ class ImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in RUNNING_STATUSES
+
+    @property
+    def current_job_id(self) -> int | None:
+        """The background job the import's state depends on: the import run once it was started."""
+        return self.apply_job_id if self.apply_job_id and self.status != ImportStatus.READY else self.check_job_id

@@ -1,19 +1,16 @@
-"""Progress of a roster-import job: percent done in the cache (always) and in the job row (when no write
-transaction of ours is open)."""
+"""Progress of a roster import, reported to its background job (quxiang.jobs) as percent done."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.utils import timezone
-
-from quxiang.imports.models import ImportJob
+from quxiang.jobs.services import job_progress
 
 
 class Progress:
-    """Percent done of a job. Written to the cache always and to the job row while no write transaction of
-    ours is open (a row update inside it would only be seen at commit, and on SQLite would wait for it)."""
+    """Percent done of the job `job_id` (None: nobody watches, e.g. a benchmark calling the steps directly).
+    Goes to the jobs cache always and to the job row while no write transaction of ours is open (a row
+    update inside it would only be seen at commit, and on SQLite would wait for it)."""
 
-    def __init__(self, *, job_id: int, start: int = 0, end: int = 100) -> None:
+    def __init__(self, *, job_id: int | None, start: int = 0, end: int = 100) -> None:
         self.job_id, self.start, self.end = job_id, start, end
         self.in_transaction = False
         self._last_pct = -1
@@ -25,15 +22,11 @@ class Progress:
 
     def set(self, fraction: float) -> None:
         pct = int(self.start + (self.end - self.start) * max(0.0, min(1.0, fraction)))
-        if pct <= self._last_pct:
+        if pct <= self._last_pct or self.job_id is None:
             return
         self._last_pct = pct
-        cache.set(progress_cache_key(self.job_id), pct, 3600)
-        # Every few percent (not by time), so the number of queries does not depend on the machine's speed.
-        if not self.in_transaction and pct - self._last_db_pct >= 3:
+        # The row every few percent (not by time), so the number of queries does not depend on the machine.
+        durable = not self.in_transaction and pct - self._last_db_pct >= 3
+        if durable:
             self._last_db_pct = pct
-            ImportJob.objects.filter(pk=self.job_id).update(progress=pct, updated_at=timezone.now())
-
-
-def progress_cache_key(job_id: int) -> str:
-    return f"imports:progress:{job_id}"
+        job_progress(job_id=self.job_id, done=pct, total=100, durable=durable)

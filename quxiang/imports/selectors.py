@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from quxiang.imports.models import ImportJob, ImportStatus
+from quxiang.jobs.models import Job
+from quxiang.jobs.selectors import job_percent
 
 
 def import_job_list(*, limit: int = 20) -> QuerySet[ImportJob]:
@@ -22,14 +23,11 @@ def import_job_get(*, pk: int, with_problems: bool = True) -> ImportJob:
 
 
 def import_job_progress(*, job: ImportJob) -> int:
-    """Percent done. While a job runs the worker also writes progress to the cache (it cannot reach the job
-    row from inside its write transaction); the larger of the two is the truth."""
+    """Percent done: that of the background job of the current step (the check, then the import)."""
     if job.status in (ImportStatus.READY, ImportStatus.DONE):
         return 100
-    if not job.is_running:
-        return job.progress
-    cached = cache.get(f"imports:progress:{job.pk}")
-    return max(job.progress, cached if isinstance(cached, int) else 0)
+    run = Job.objects.filter(pk=job.current_job_id).first() if job.current_job_id else None
+    return job_percent(job=run) if run is not None else 0
 
 
 def import_job_status_payload(*, job: ImportJob) -> dict[str, Any]:
@@ -47,6 +45,19 @@ def import_job_status_payload(*, job: ImportJob) -> dict[str, Any]:
         },
         "url": reverse("imports:job", kwargs={"pk": job.pk}),
     }
+
+
+def import_job_preview_outcome(*, job: ImportJob) -> str:
+    """What a checked file would do, for the preview's one message: "changes" (something to import),
+    "all_refused" (every data row has a problem: fix the file), "no_changes" (the rows that passed match the
+    roster), "empty" (no data rows)."""
+    if job.rows_new + job.rows_updated + job.classes_new + job.counselor_links_new:
+        return "changes"
+    if job.rows_total == 0:
+        return "empty"
+    if job.rows_error >= job.rows_total:
+        return "all_refused"
+    return "no_changes"
 
 
 def majors_for_template() -> list[tuple[str, str, str, str]]:

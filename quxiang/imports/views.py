@@ -71,7 +71,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(job.problems, PROBLEMS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "imports/job.html", {
         "job": job, "page": page, "query": "", "progress": selectors.import_job_progress(job=job),
-        "changes": job.rows_new + job.rows_updated + job.classes_new + job.counselor_links_new,
+        "outcome": selectors.import_job_preview_outcome(job=job),
     })
 
 

@@ -34,16 +34,6 @@ class IntegrityRefused(ValueError):
     """A request the integrity services refuse; the message is Chinese and shown to the user."""
 
 
-def _audit_action(name: str, value: str) -> str:
-    # Until quxiang.audit adds these members, the raw value is stored (and shown as is in the log).
-    return getattr(AuditAction, name, value)
-
-
-AUDIT_SAMPLE_DRAW = _audit_action("SAMPLE_DRAW", "sample_draw")
-AUDIT_SAMPLE_CALL = _audit_action("SAMPLE_CALL", "sample_call")
-AUDIT_FOLLOW_UP_OPEN = _audit_action("FOLLOW_UP_OPEN", "follow_up_open")
-AUDIT_FOLLOW_UP_RESOLVE = _audit_action("FOLLOW_UP_RESOLVE", "follow_up_resolve")
-
 SEED_MAX = 10**12 - 1
 
 
@@ -98,7 +88,7 @@ def sample_run_draw(
             for college_id, ids in plan.items()
             for pk in ids
         )
-        audit_record(actor=actor, action=AUDIT_SAMPLE_DRAW, ip=ip, detail={
+        audit_record(actor=actor, action=AuditAction.SAMPLE_DRAW, ip=ip, detail={
             "run": run.pk, "seed": seed, "percentage": percentage, "year": year, "placed_only": placed_only,
             "sampled": sum(len(ids) for ids in plan.values()),
         })
@@ -121,7 +111,7 @@ def sample_item_record(
         locked.called_by, locked.called_at = actor, timezone.now()
         locked.save(update_fields=["outcome", "note", "called_by", "called_at"])
         registration = Registration.objects.select_related("student").get(pk=locked.registration_id)
-        audit_record(actor=actor, action=AUDIT_SAMPLE_CALL, ip=ip, registration=registration, detail={
+        audit_record(actor=actor, action=AuditAction.SAMPLE_CALL, ip=ip, registration=registration, detail={
             "run": locked.run_id, "outcome": outcome, "previous": previous, "note": locked.note,
         })
     return locked
@@ -161,7 +151,7 @@ def sample_item_send_back(
         follow_up = FollowUp.objects.create(
             registration=registration, sample_item=locked, note=note[:2000], reopened=draft, created_by=actor
         )
-        audit_record(actor=actor, action=AUDIT_FOLLOW_UP_OPEN, ip=ip, registration=registration, detail={
+        audit_record(actor=actor, action=AuditAction.FOLLOW_UP_OPEN, ip=ip, registration=registration, detail={
             "follow_up": follow_up.pk, "run": locked.run_id, "note": follow_up.note,
             "reopened_version": draft.version if draft else None,
         })
@@ -183,6 +173,6 @@ def follow_up_resolve(*, follow_up: FollowUp, actor: User, resolution: str, ip: 
         locked.resolved_by, locked.resolved_at = actor, timezone.now()
         locked.save(update_fields=["status", "resolution", "resolved_by", "resolved_at"])
         registration = Registration.objects.select_related("student").get(pk=locked.registration_id)
-        audit_record(actor=actor, action=AUDIT_FOLLOW_UP_RESOLVE, ip=ip, registration=registration,
+        audit_record(actor=actor, action=AuditAction.FOLLOW_UP_RESOLVE, ip=ip, registration=registration,
                      detail={"follow_up": locked.pk, "resolution": locked.resolution})
     return locked

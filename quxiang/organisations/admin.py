@@ -6,8 +6,20 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from quxiang.organisations.models import Organisation
+from quxiang.organisations.models import Organisation, OrganisationAlias
 from quxiang.organisations.services import MERGE_FILL_FIELDS, OrganisationMergeError, organisation_merge
+
+
+class OrganisationAliasInline(admin.TabularInline):
+    """The codes merged into this row; written by the merge only, so the office reads them here."""
+
+    model = OrganisationAlias
+    fields = readonly_fields = ["uscc", "created_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Organisation)
@@ -16,7 +28,8 @@ class OrganisationAdmin(admin.ModelAdmin):
                     "updated_at"]
     list_filter = ["source", "nature", "industry"]
     list_select_related = ["nature", "industry", "region"]
-    search_fields = ["=uscc", "name", "shanghai_reg_no", "contact_phone", "address"]
+    search_fields = ["=uscc", "=aliases__uscc", "name", "shanghai_reg_no", "contact_phone", "address"]
+    inlines = [OrganisationAliasInline]
     autocomplete_fields = ["region"]
     readonly_fields = ["updated_at"]
     actions = ["merge_selected"]

@@ -37,3 +37,21 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.uscc}）"
+
+
+class OrganisationAlias(models.Model):
+    """A USCC that no longer has a row of its own: the code of a row merged into another (an old or mistyped
+    code). The lookup follows it to the surviving organisation, so students typing the old code still find it."""
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("现单位"), on_delete=models.CASCADE, related_name="aliases"
+    )
+    created_at = models.DateTimeField(_("合并时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("单位曾用代码")
+        ordering = ["uscc"]
+
+    def __str__(self) -> str:
+        return f"{self.uscc} → {self.organisation}"

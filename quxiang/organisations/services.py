@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from quxiang.organisations.models import Organisation, OrganisationSource
+from quxiang.organisations.models import Organisation, OrganisationAlias, OrganisationSource
 from quxiang.reference.models import OrgKind
 
 
@@ -27,8 +27,14 @@ def organisation_upsert_from_registration(*, registration) -> Organisation | Non
     # An admitting school's record carries fewer details: never blank out what the directory knows.
     values.update({k: v for k, v in optional.items() if v})
     existing = Organisation.objects.filter(uscc=registration.org_uscc).first()
-    if existing is not None and existing.source == OrganisationSource.OFFICE:
-        # The office's own entry is authoritative: a student's record only fills its blanks.
+    via_alias = False
+    if existing is None:
+        # A record typed with a merged-away code must not bring the removed row back: it feeds the survivor.
+        alias = OrganisationAlias.objects.select_related("organisation").filter(uscc=registration.org_uscc).first()
+        existing, via_alias = (alias.organisation, True) if alias is not None else (None, False)
+    if existing is not None and (via_alias or existing.source == OrganisationSource.OFFICE):
+        # The office's own entry is authoritative, and a survivor keeps its own name and code: a student's
+        # record only fills its blanks.
         for field, value in values.items():
             if field != "source" and value and not getattr(existing, field):
                 setattr(existing, field, value)
@@ -51,7 +57,8 @@ class OrganisationMergeError(ValueError):
 def organisation_merge(*, keep: Organisation, remove: Organisation) -> Organisation:
     """Merge two directory rows of the same organisation (e.g. one typed with an old or mistyped USCC):
     `keep` stays with its name and USCC, takes over any detail it lacks from `remove`, and every row that
-    references `remove` is repointed to `keep`; then `remove` is deleted.
+    references `remove` is repointed to `keep`; then `remove` is deleted and its USCC becomes an alias of
+    `keep`, so the lookup (web 检索匹配 and API) still finds the organisation by the old code.
 
     Registrations copy organisation data by value (they must say what the paper agreement said), so they
     are not rewritten; the directory row is what a merge changes."""
@@ -71,14 +78,18 @@ def organisation_merge(*, keep: Organisation, remove: Organisation) -> Organisat
             if not getattr(kept, attname) and getattr(removed, attname):
                 setattr(kept, attname, getattr(removed, attname))
                 changed.append(attname)
-        # Anything that references the directory by foreign key follows the kept row (no model does today;
-        # this keeps the merge correct when one is added).
+        # Anything that references the directory by foreign key follows the kept row (the aliases of the
+        # removed row among them).
         for relation in Organisation._meta.related_objects:
             if relation.one_to_many or relation.one_to_one:
                 relation.related_model._base_manager.filter(**{relation.field.name: removed}).update(
                     **{relation.field.name: kept}
                 )
+        removed_uscc = removed.uscc
         removed.delete()
+        OrganisationAlias.objects.update_or_create(uscc=removed_uscc, defaults={"organisation": kept})
+        # The kept row's own code needs no alias (one left over from an earlier merge would only shadow it).
+        OrganisationAlias.objects.filter(uscc=kept.uscc).delete()
         if changed:
             kept.save(update_fields=[*changed, "updated_at"])
         return kept

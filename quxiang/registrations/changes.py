@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from quxiang.accounts.models import User
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
-from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
+from quxiang.core.errors import DomainError
+from quxiang.evidence.services import evidence_carry_over, evidence_delete
+from quxiang.registrations.models import OPEN_STATUSES, EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.roster.models import Cohort, Student
 
@@ -29,6 +31,10 @@ COPY_FIELDS = (
 
 class RecordConflict(RegistrationStateError):
     """Someone else acted on the record first; the message says so in Chinese."""
+
+
+class ChangeCancelRefused(RegistrationStateError, DomainError):
+    """A change request that cannot be cancelled (none open, or already 待鉴证); coded for the API."""
 
 
 def registration_lock_submitted(*, registration: Registration) -> Registration:
@@ -104,4 +110,32 @@ def registration_change_start(
             actor=actor, action=AuditAction.REOPEN if reopen else AuditAction.CHANGE, ip=ip, registration=draft,
             detail={"from_version": current.version},
         )
+        # Last, as it writes files: the student removes what no longer fits instead of uploading it all again.
+        evidence_carry_over(source=current, target=draft)
         return draft
+
+
+def registration_change_cancel(*, student: Student, actor: User, ip: str | None = None) -> Registration:
+    """撤销变更申请: delete the change draft (草稿 or 已退回) with its evidence; the verified version, which
+    stayed in force all along, is the current record again and is returned. A change already 待鉴证 must
+    be withdrawn first (撤回修改), so a counselor never loses a record from the queue mid-review."""
+    with transaction.atomic():
+        draft = (
+            Registration.objects.select_for_update().filter(student=student, status__in=OPEN_STATUSES).first()
+        )
+        if draft is None or draft.changed_from_id is None:
+            raise ChangeCancelRefused(_("您没有进行中的变更申请。"), code="no_change_request", http_status=404)
+        if draft.status == Status.SUBMITTED:
+            raise ChangeCancelRefused(
+                _("变更申请已提交，正在等待辅导员鉴证。如需撤销，请先“撤回修改”，再撤销变更申请。"),
+                code="change_submitted",
+            )
+        current = Registration.objects.select_for_update().get(pk=draft.changed_from_id)
+        removed = evidence_delete(files=draft.evidence_files.all())
+        version = draft.version
+        draft.delete()
+        audit_record(
+            actor=actor, action=AuditAction.CHANGE_CANCEL, ip=ip, registration=current,
+            detail={"cancelled_version": version, "files_removed": len(removed)},
+        )
+        return current

@@ -8,9 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from quxiang.core import validators as v
 from quxiang.reference.forms import CountryChoiceField
-from quxiang.reference.models import Industry, JobCategory, OrgKind, OrgNature
+from quxiang.reference.models import DestinationType, Industry, JobCategory, OrgKind, OrgNature
 from quxiang.reference.selectors import destination_leaves, region_get
 from quxiang.registrations.models import ArchiveDestination
+from quxiang.registrations.rules import (
+    ARCHIVE_TO_EMPLOYER_ONLY,
+    ORG_KIND_FIELDS,
+    implied_nature_message,
+    signed_on_label,
+)
 
 
 class RegionPickerWidget(forms.HiddenInput):
@@ -42,8 +48,6 @@ class TypeForm(forms.Form):
     )
 
 
-
-
 class OrganisationForm(forms.Form):
     """Step 2. Which fields appear and which are required depends on the type's org_kind."""
 
@@ -65,25 +69,17 @@ class OrganisationForm(forms.Form):
     programme = forms.CharField(label=_("专业或岗位"), max_length=200)
     programme_original = forms.CharField(label=_("专业或岗位外文名称"), max_length=200, required=False)
 
-    FIELDS = {
-        OrgKind.EMPLOYER: {
-            "required": ["org_uscc", "org_name", "org_nature", "org_industry", "org_region", "org_address",
-                         "org_postcode", "org_contact_name", "org_contact_phone", "job_category", "signed_on"],
-            "optional": ["org_shanghai_reg_no"],
-        },
-        OrgKind.SCHOOL: {
-            "required": ["org_uscc", "org_name", "org_region"],
-            "optional": ["org_address", "org_postcode"],
-        },
-        OrgKind.ABROAD: {
-            "required": ["abroad_country", "org_name", "abroad_name_original", "programme"],
-            "optional": ["programme_original", "signed_on"],
-        },
-    }
+    # Which fields each kind shows and requires: the one table in rules.py (saves and submits use it too).
+    FIELDS = ORG_KIND_FIELDS
 
-    def __init__(self, *args, org_kind: str, is_study: bool = False, **kwargs):
+    def __init__(self, *args, destination_type: DestinationType | None = None, org_kind: str | None = None,
+                 is_study: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if destination_type is not None:
+            org_kind, is_study = destination_type.org_kind, destination_type.key == "abroad_study"
         self.org_kind = org_kind
+        # A type with a fixed 单位性质 (部队录用 → 部队, 公务员录用 → 机关) takes no other.
+        self.implied_type = destination_type if destination_type and destination_type.implied_nature_id else None
         spec = self.FIELDS[org_kind]
         keep = spec["required"] + spec["optional"]
         for name in list(self.fields):
@@ -99,9 +95,20 @@ class OrganisationForm(forms.Form):
             self.fields["org_name"].label = _("学校或单位中文名称")
             self.fields["programme"].label = _("就读专业") if is_study else _("工作岗位")
             self.fields["programme_original"].label = _("专业外文名称") if is_study else _("岗位外文名称")
-            self.fields["signed_on"].label = _("录取或签证日期")
+        if "signed_on" in self.fields:
+            self.fields["signed_on"].label = signed_on_label(org_kind=org_kind)
+        if self.implied_type is not None:
+            self.fields["org_nature"].help_text = _("“%(type)s”的单位性质为“%(nature)s”。") % {
+                "type": self.implied_type.name, "nature": self.implied_type.implied_nature.name}
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("id", f"id_{name}")
+
+    def clean_org_nature(self):
+        nature = self.cleaned_data["org_nature"]
+        dtype = self.implied_type
+        if dtype is not None and nature is not None and nature.pk != dtype.implied_nature_id:
+            raise ValidationError(implied_nature_message(destination_type=dtype), code="implied_nature")
+        return nature
 
     def clean_org_uscc(self):
         return v.validate_uscc(self.cleaned_data["org_uscc"])
@@ -142,6 +149,17 @@ class ArchiveForm(forms.Form):
     archive_postcode = forms.CharField(label=_("邮编"), max_length=10)
     archive_contact = forms.CharField(label=_("联系人"), max_length=50, required=False)
     archive_phone = forms.CharField(label=_("联系电话"), max_length=30)
+
+    def __init__(self, *args, org_kind: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org_kind = org_kind
+
+    def clean_archive_destination(self):
+        value = self.cleaned_data["archive_destination"]
+        # 与签约单位相同 needs a 签约单位: a school or an institution abroad does not keep personnel files here.
+        if value == ArchiveDestination.EMPLOYER and self.org_kind is not None and self.org_kind != OrgKind.EMPLOYER:
+            raise ValidationError(ARCHIVE_TO_EMPLOYER_ONLY, code="archive_to_employer")
+        return value
 
     def clean_archive_postcode(self):
         return v.validate_postcode(self.cleaned_data["archive_postcode"])

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from quxiang.registrations import rules
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("草稿")
@@ -122,6 +124,20 @@ class Registration(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
+
+    # What the last service call on this instance wants the student told (files removed by a type
+    # change, steps to confirm again). Not stored.
+    notices: tuple[str, ...] = ()
+
+    @property
+    def signed_on_label(self) -> str:
+        """The date as the organisation form labels it for this type (签约日期 / 录取或签证日期)."""
+        return rules.signed_on_label(org_kind=self.destination_type.org_kind if self.destination_type_id else None)
+
+    @property
+    def submit_guidance(self) -> str:
+        """What happens after 提交, for the evidence this type really needs."""
+        return rules.submit_guidance(destination_type=self.destination_type if self.destination_type_id else None)
 
 
 class EventKind(models.TextChoices):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
+from quxiang.core.validators import validate_uscc
 from quxiang.evidence.models import EvidenceFile
+from quxiang.organisations.models import Organisation
+from quxiang.organisations.selectors import organisation_lookup
+from quxiang.reference.models import DestinationType, OrgKind
 from quxiang.registrations.models import OPEN_STATUSES, Registration, RegistrationEvent, Status, Step
+from quxiang.registrations.rules import organisation_fields
 from quxiang.roster.models import Student
-
-STEP_ORDER = [Step.TYPE, Step.ORGANISATION, Step.EVIDENCE, Step.ARCHIVE, Step.REVIEW]
 
 
 def registration_detail_queryset() -> QuerySet[Registration]:
@@ -80,19 +86,6 @@ def registration_first_open_step(*, registration: Registration) -> Step:
     return Step.REVIEW
 
 
-def registration_blocking_step(*, registration: Registration, step: Step) -> Step | None:
-    """The earlier step that must be finished before `step` can be opened (None: it can be opened)."""
-    steps = registration_steps(registration=registration)
-    first_open = registration_first_open_step(registration=registration)
-    if step not in steps or steps.index(step) > steps.index(first_open):
-        return first_open
-    return None
-
-
-def registration_is_complete(*, registration: Registration) -> bool:
-    return registration_first_open_step(registration=registration) == Step.REVIEW
-
-
 def registration_step_neighbours(*, registration: Registration, step: Step) -> tuple[Step | None, Step | None]:
     steps = registration_steps(registration=registration)
     i = steps.index(step)
@@ -109,3 +102,38 @@ def registration_public_lookup(*, code: str) -> Registration | None:
         .select_related("student", "destination_type__parent", "destination_type__category", "abroad_country")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class OrganisationPrefill:
+    """What 检索匹配 puts into the organisation form: ``fields`` by form field name (codes for the selects)."""
+
+    organisation: Organisation
+    fields: dict[str, str]
+    notices: tuple[str, ...] = ()
+
+
+def organisation_prefill(*, uscc: str, destination_type: DestinationType | None) -> OrganisationPrefill | None:
+    """检索匹配 for the web form and the API alike: the directory's entry for the code, limited to the fields
+    the type's form has, with the 单位性质 the type fixes (部队录用 → 部队, 公务员录用 → 机关) instead of the
+    directory's. None for an unknown code; ValidationError (validate_uscc's message) for a malformed one."""
+    org = organisation_lookup(uscc=validate_uscc(uscc))
+    if org is None:
+        return None
+    allowed = organisation_fields(org_kind=destination_type.org_kind if destination_type else OrgKind.EMPLOYER)
+    values = {
+        "org_uscc": org.uscc, "org_name": org.name, "org_shanghai_reg_no": org.shanghai_reg_no,
+        "org_nature": org.nature_id, "org_industry": org.industry_id, "org_region": org.region_id,
+        "org_address": org.address, "org_postcode": org.postcode, "org_contact_name": org.contact_name,
+        "org_contact_phone": org.contact_phone,
+    }
+    notices: list[str] = []
+    implied = destination_type.implied_nature if destination_type and destination_type.implied_nature_id else None
+    if implied is not None and "org_nature" in allowed:
+        if org.nature_id and org.nature_id != implied.pk:
+            notices.append(_("单位库中该单位的性质为“%(directory)s”，“%(type)s”按“%(nature)s”登记。") % {
+                "directory": org.nature.name, "type": destination_type.name, "nature": implied.name})
+        values["org_nature"] = implied.pk
+    # An empty code in the directory leaves what the student chose.
+    fields = {k: v for k, v in values.items() if k in allowed and v is not None}
+    return OrganisationPrefill(organisation=org, fields=fields, notices=tuple(notices))

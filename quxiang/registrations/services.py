@@ -1,5 +1,6 @@
 """Writes to registrations. Every change takes the row lock and re-checks the status inside the
-transaction, so a counselor's decision and a student's edit can never interleave."""
+transaction, so a counselor's decision and a student's edit can never interleave. What belongs to which
+type comes from rules.py; which step may be saved, from steps.py."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from django.utils.translation import gettext as _
 from quxiang.accounts.models import User
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
-from quxiang.reference.models import DestinationType
+from quxiang.evidence.services import evidence_delete
+from quxiang.reference.models import DestinationType, OrgKind
 from quxiang.reference.selectors import origin_authority_match
+from quxiang.registrations.errors import (
+    RegistrationNotEditable,
+    RegistrationStateError,
+    StepInputRefused,
+)
 from quxiang.registrations.models import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -27,22 +34,22 @@ from quxiang.registrations.models import (
     Status,
     Step,
 )
-from quxiang.registrations.selectors import registration_first_open_step, registration_steps
+from quxiang.registrations.rules import (
+    ARCHIVE_FIELDS,
+    ARCHIVE_RECEIVER_FIELDS,
+    ARCHIVE_TO_EMPLOYER_ONLY,
+    ORGANISATION_FIELDS,
+    evidence_accepts,
+    evidence_kind,
+    evidence_needed,
+    implied_nature_message,
+    organisation_fields,
+)
+from quxiang.registrations.selectors import registration_steps
+from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
 
-ORGANISATION_FIELDS = (
-    "org_name", "org_uscc", "org_shanghai_reg_no", "org_nature", "org_industry", "org_region", "org_address",
-    "org_postcode", "org_contact_name", "org_contact_phone", "job_category", "signed_on", "abroad_country",
-    "abroad_name_original", "programme", "programme_original",
-)
-ARCHIVE_FIELDS = (
-    "origin_authority_name", "archive_destination", "archive_unit", "archive_address", "archive_postcode",
-    "archive_contact", "archive_phone",
-)
-
-
-class RegistrationStateError(Exception):
-    """The record is not in a state that allows this action. The message is for the user."""
+__all__ = ["ARCHIVE_FIELDS", "ORGANISATION_FIELDS", "RegistrationStateError"]  # imported from here by other apps
 
 
 @contextmanager
@@ -52,7 +59,7 @@ def _locked_editable(registration: Registration) -> Iterator[Registration]:
             pk=registration.pk
         )
         if locked.status not in EDITABLE_STATUSES:
-            raise RegistrationStateError(_("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
+            raise RegistrationNotEditable()
         yield locked
 
 
@@ -75,28 +82,126 @@ def registration_start(*, student: Student, actor: User) -> Registration:
 
 
 def registration_set_type(*, registration: Registration, destination_type: DestinationType) -> Registration:
+    """Choose (or change) the type. A change clears what belongs to the old type only: organisation fields
+    of another kind, an archive sent to an employer the type no longer has, evidence the new type does not
+    accept (deleted); steps to look at again lose their done flag. The returned record's ``notices`` tell
+    the student, in Chinese, what was removed and what to confirm again."""
     with _locked_editable(registration) as reg:
         old = reg.destination_type
-        implied = destination_type.implied_nature_id
+        notices: list[str] = []
         if old is not None and old.pk != destination_type.pk:
-            # Details typed for one kind of organisation do not prove another kind: look at them again.
-            if old.org_kind != destination_type.org_kind or (implied and reg.org_nature_id != implied):
-                reg.organisation_done = False
-        if implied:
-            reg.org_nature_id = implied
+            notices = _leave_type(reg, old=old, new=destination_type)
+        elif old is None and destination_type.implied_nature_id:
+            reg.org_nature_id = destination_type.implied_nature_id  # a prefill; the student confirms it
         reg.destination_type = destination_type
         reg.pending_input.pop(Step.TYPE, None)
         reg.save()
+        reg.notices = tuple(notices)
         return reg
 
 
+def _has_organisation(reg: Registration) -> bool:
+    return reg.organisation_done or any(getattr(reg, f) not in (None, "") for f in ORGANISATION_FIELDS)
+
+
+def _leave_type(reg: Registration, *, old: DestinationType, new: DestinationType) -> list[str]:
+    notices: list[str] = []
+    name = new.name
+    organisation_redo = False
+    if old.org_kind != new.org_kind:
+        # An employer's name is not a school's name, a signing date is not an offer date: start again.
+        if _has_organisation(reg) and new.needs_organisation:
+            notices.append(_("去向类型已改为“%(type)s”，原填写的单位信息已清除，请重新填写“%(step)s”。")
+                           % {"type": name, "step": Step.ORGANISATION.label})
+        elif _has_organisation(reg):
+            notices.append(_("“%(type)s”无需填写单位信息，原填写的单位信息已清除。") % {"type": name})
+        for field in ORGANISATION_FIELDS:
+            setattr(reg, field, _empty(reg, field))
+        reg.organisation_done = False
+        reg.pending_input.pop(Step.ORGANISATION, None)
+    else:
+        # Same kind of organisation: the details stay, but a nature fixed by one type is not another's.
+        nature = new.implied_nature_id or (None if reg.org_nature_id == old.implied_nature_id else reg.org_nature_id)
+        if nature != reg.org_nature_id:
+            reg.org_nature_id = nature
+            if reg.organisation_done:
+                reg.organisation_done = False
+                organisation_redo = True
+                notices.append(_("“%(type)s”的单位性质与原去向不同，请重新确认“%(step)s”。")
+                               % {"type": name, "step": Step.ORGANISATION.label})
+    notices += _leave_archive(reg, new=new, kind_changed=old.org_kind != new.org_kind,
+                              organisation_redo=organisation_redo)
+    notices += _leave_evidence(reg, old=old, new=new)
+    return notices
+
+
+def _leave_archive(
+    reg: Registration, *, new: DestinationType, kind_changed: bool, organisation_redo: bool
+) -> list[str]:
+    reg.destination_type = new  # registration_steps reads it
+    has_step = Step.ARCHIVE in registration_steps(registration=reg)
+    to_employer = reg.archive_destination == ArchiveDestination.EMPLOYER
+    if not has_step:
+        clear = ARCHIVE_FIELDS
+    elif to_employer and new.org_kind != OrgKind.EMPLOYER:
+        clear = ARCHIVE_RECEIVER_FIELDS
+    else:
+        clear = ()
+    # Where the archive goes depends on where the student goes; a copy of the employer follows the employer.
+    redo = bool(clear) or kind_changed or (organisation_redo and to_employer)
+    was_done = reg.archive_done
+    for field in clear:
+        setattr(reg, field, "")
+    if clear:
+        reg.pending_input.pop(Step.ARCHIVE, None)
+    if not redo or not was_done:
+        return []
+    reg.archive_done = False
+    if not has_step:
+        return [_("“%(type)s”无需填写档案信息，原填写的档案信息已清除。") % {"type": new.name}]
+    return [_("去向类型已改变，请重新确认“%(step)s”。") % {"step": Step.ARCHIVE.label}]
+
+
+def _leave_evidence(reg: Registration, *, old: DestinationType, new: DestinationType) -> list[str]:
+    kept, unfit = [], []
+    for evidence in list(reg.evidence_files.all()):
+        kind = evidence.kind or evidence_kind(destination_type=old)  # older files: what the old type asked for
+        if evidence_accepts(destination_type=new, kind=kind):
+            if evidence.kind != kind:
+                evidence.kind = kind
+                evidence.save(update_fields=["kind"])
+            kept.append(evidence.original_name)
+        else:
+            unfit.append(evidence)
+    removed = evidence_delete(files=unfit)
+    notices = []
+    if removed and new.needs_evidence:
+        notices.append(_("“%(files)s”不能作为“%(type)s”的佐证材料，已删除。请上传：%(needed)s。") % {
+            "files": "、".join(removed), "type": new.name, "needed": evidence_needed(destination_type=new)})
+    elif removed:
+        notices.append(_("“%(type)s”无需佐证材料，已删除原上传的“%(files)s”。") % {
+            "type": new.name, "files": "、".join(removed)})
+    if kept:
+        notices.append(_("已保留佐证材料“%(files)s”，请确认它适用于“%(type)s”（应上传：%(needed)s）。") % {
+            "files": "、".join(kept), "type": new.name, "needed": evidence_needed(destination_type=new)})
+    return notices
+
+
 def registration_save_organisation(*, registration: Registration, data: dict[str, Any]) -> Registration:
-    """Store the validated organisation step (cleaned data of OrganisationForm)."""
+    """Store the validated organisation step (cleaned data of OrganisationForm). Only the fields of the
+    type's kind are kept, and a type with a fixed 单位性质 takes no other (StepInputRefused)."""
     with _locked_editable(registration) as reg:
+        registration_step_check(registration=reg, step=Step.ORGANISATION)
+        dtype = reg.destination_type
+        nature = data.get("org_nature")
+        if dtype.implied_nature_id and getattr(nature, "pk", nature) != dtype.implied_nature_id:
+            message = implied_nature_message(destination_type=dtype)
+            raise StepInputRefused(message, fields={"org_nature": [message]})
         # Fields the current kind of organisation does not have are cleared: an employer's contact must
         # not survive a switch to 考研 and end up in the export.
+        allowed = organisation_fields(org_kind=dtype.org_kind)
         for field in ORGANISATION_FIELDS:
-            value = data.get(field)
+            value = data.get(field) if field in allowed else None
             setattr(reg, field, value if value not in (None, "") else _empty(reg, field))
         reg.organisation_done = True
         reg.pending_input.pop(Step.ORGANISATION, None)
@@ -106,6 +211,12 @@ def registration_save_organisation(*, registration: Registration, data: dict[str
 
 def registration_save_archive(*, registration: Registration, data: dict[str, Any]) -> Registration:
     with _locked_editable(registration) as reg:
+        registration_step_check(registration=reg, step=Step.ARCHIVE)
+        if data.get("archive_destination") == ArchiveDestination.EMPLOYER and (
+            reg.destination_type.org_kind != OrgKind.EMPLOYER
+        ):
+            raise StepInputRefused(str(ARCHIVE_TO_EMPLOYER_ONLY),
+                                   fields={"archive_destination": [str(ARCHIVE_TO_EMPLOYER_ONLY)]})
         for field in ARCHIVE_FIELDS:
             if field in data:
                 setattr(reg, field, data[field] or "")
@@ -145,7 +256,10 @@ def archive_match_authority(*, registration: Registration) -> dict[str, str]:
 
 
 def archive_copy_organisation(*, registration: Registration) -> dict[str, str]:
-    """与签约单位相同: the archive goes to the employer."""
+    """与签约单位相同: the archive goes to the employer (only a type with an employer has one)."""
+    if registration.destination_type is None or registration.destination_type.org_kind != OrgKind.EMPLOYER:
+        raise StepInputRefused(str(ARCHIVE_TO_EMPLOYER_ONLY),
+                               fields={"archive_destination": [str(ARCHIVE_TO_EMPLOYER_ONLY)]})
     return {
         "archive_destination": ArchiveDestination.EMPLOYER,
         "archive_unit": registration.org_name,
@@ -167,9 +281,7 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
             return False
         if reg.status not in EDITABLE_STATUSES:
             raise RegistrationStateError(_("该记录当前不能提交。"))
-        missing = registration_first_open_step(registration=reg)
-        if missing != Step.REVIEW:
-            raise RegistrationStateError(_("请先完成“%(step)s”再提交。") % {"step": missing.label})
+        registration_step_check(registration=reg, step=Step.REVIEW)  # StepNotReady names the open step
         _clear_unused_steps(reg)
         updated = Registration.objects.filter(pk=reg.pk, status__in=EDITABLE_STATUSES).update(
             status=Status.SUBMITTED, submitted_at=timezone.now(), updated_at=timezone.now(), pending_input={}
@@ -181,15 +293,16 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
 
 
 def _clear_unused_steps(reg: Registration) -> None:
-    """What was typed for steps this type does not have (a switch to 待就业, a postgraduate) is not
-    part of the submitted record."""
+    """What was typed for steps this type does not have (a switch to 待就业, a postgraduate), or for another
+    kind of organisation, is not part of the submitted record."""
     steps = registration_steps(registration=reg)
-    cleared: list[str] = []
-    if Step.ORGANISATION not in steps:
-        for field in ORGANISATION_FIELDS:
-            setattr(reg, field, _empty(reg, field))
+    allowed = organisation_fields(org_kind=reg.destination_type.org_kind) if Step.ORGANISATION in steps else ()
+    cleared = [f for f in ORGANISATION_FIELDS if f not in allowed and getattr(reg, f) not in (None, "")]
+    for field in cleared:
+        setattr(reg, field, _empty(reg, field))
+    if Step.ORGANISATION not in steps and reg.organisation_done:
         reg.organisation_done = False
-        cleared += [*ORGANISATION_FIELDS, "organisation_done"]
+        cleared.append("organisation_done")
     if Step.ARCHIVE not in steps:
         for field in ARCHIVE_FIELDS:
             setattr(reg, field, "")
@@ -198,7 +311,4 @@ def _clear_unused_steps(reg: Registration) -> None:
     if cleared:
         reg.save(update_fields=[*cleared, "updated_at"])
     if Step.EVIDENCE not in steps:
-        for evidence in reg.evidence_files.all():
-            name, storage = evidence.file.name, evidence.file.storage
-            evidence.delete()
-            transaction.on_commit(lambda n=name, st=storage: st.delete(n))
+        evidence_delete(files=reg.evidence_files.all())

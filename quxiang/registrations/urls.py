@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/sheet.pdf", views.sheet, name="sheet"),
     path("withdraw/", views.withdraw, name="withdraw"),
     path("change/", views.change, name="change"),
+    path("change/cancel/", views.change_cancel, name="change_cancel"),
 ]

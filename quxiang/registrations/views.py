@@ -17,19 +17,29 @@ from django.views.decorators.http import require_POST
 
 from quxiang.accounts.access import get_for_user
 from quxiang.core.http import client_ip
-from quxiang.core.validators import validate_uscc
+from quxiang.core.validators import normalize_uscc
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.checks import size_text, too_large_message
 from quxiang.evidence.models import EvidenceFile
-from quxiang.organisations.selectors import organisation_lookup
 from quxiang.reference.models import OrgKind
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import selectors, services
-from quxiang.registrations.changes import registration_change_start, registration_withdraw
+from quxiang.registrations.changes import (
+    registration_change_cancel,
+    registration_change_start,
+    registration_withdraw,
+)
+from quxiang.registrations.errors import (
+    RegistrationNotEditable,
+    RegistrationStateError,
+    StepInputRefused,
+    StepNotReady,
+)
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.registrations.models import Registration, Step
-from quxiang.registrations.services import RegistrationStateError
+from quxiang.registrations.rules import ARCHIVE_FIELDS, ORGANISATION_FIELDS
 from quxiang.registrations.sheet import registration_sheet_response
+from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
 
 
@@ -105,18 +115,17 @@ def step(request: HttpRequest, student: Student, step: str) -> HttpResponse:
     if reg is None:
         messages.info(request, _("请先点击“毕业去向录入”开始登记。"))
         return redirect("registrations:status")
-    if not reg.is_editable:
-        messages.info(request, _("记录已提交，正在等待辅导员鉴证，暂时不能修改。"))
-        return redirect("registrations:status")
-    blocking = selectors.registration_blocking_step(registration=reg, step=current)
-    if blocking is not None:
-        if current in selectors.registration_steps(registration=reg):
-            messages.warning(request, _("请先完成“%(step)s”。") % {"step": blocking.label})
-        return redirect(_step_url(blocking))
     try:
+        registration_step_check(registration=reg, step=current)
         return HANDLERS[current](request, reg)
+    except StepNotReady as exc:
+        messages.warning(request, exc.message)
+        return redirect(_step_url(exc.step))
+    except RegistrationNotEditable as exc:
+        messages.info(request, exc.message)
+        return redirect("registrations:status")
     except RegistrationStateError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
         return redirect("registrations:status")
 
 
@@ -136,7 +145,10 @@ def type_step(request: HttpRequest, reg: Registration) -> HttpResponse:
     if request.method == "POST":
         form = TypeForm(request.POST)
         if form.is_valid():
-            services.registration_set_type(registration=reg, destination_type=form.cleaned_data["destination_type"])
+            changed = services.registration_set_type(registration=reg,
+                                                     destination_type=form.cleaned_data["destination_type"])
+            for notice in changed.notices:  # what a type change removed or asks to confirm again
+                messages.warning(request, notice)
             return _after_save(reg, Step.TYPE)
     else:
         form = TypeForm(initial=pending or {"destination_type": reg.destination_type_id})
@@ -145,15 +157,14 @@ def type_step(request: HttpRequest, reg: Registration) -> HttpResponse:
 
 
 def _org_initial(reg: Registration) -> dict:
-    initial = {f: getattr(reg, f) for f in services.ORGANISATION_FIELDS}
+    initial = {f: getattr(reg, f) for f in ORGANISATION_FIELDS}
     for fk in ("org_nature", "org_industry", "org_region", "job_category", "abroad_country"):
         initial[fk] = getattr(reg, f"{fk}_id")
     return initial
 
 
 def _organisation_form(reg: Registration, data=None, initial=None) -> OrganisationForm:
-    dtype = reg.destination_type
-    return OrganisationForm(data, initial=initial, org_kind=dtype.org_kind, is_study=dtype.key == "abroad_study")
+    return OrganisationForm(data, initial=initial, destination_type=reg.destination_type)
 
 
 def organisation_step(request: HttpRequest, reg: Registration) -> HttpResponse:
@@ -168,8 +179,13 @@ def organisation_step(request: HttpRequest, reg: Registration) -> HttpResponse:
     else:
         form = _organisation_form(reg, data=request.POST)
         if form.is_valid():
-            services.registration_save_organisation(registration=reg, data=form.cleaned_data)
-            return _after_save(reg, Step.ORGANISATION)
+            try:
+                services.registration_save_organisation(registration=reg, data=form.cleaned_data)
+            except StepInputRefused as exc:  # the type changed in another tab meanwhile
+                for name, errors in exc.fields.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                return _after_save(reg, Step.ORGANISATION)
         services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=_raw(request))
     return render(request, "registrations/step_organisation.html", _wizard_context(reg, Step.ORGANISATION, form=form))
 
@@ -178,27 +194,19 @@ def _organisation_lookup(request: HttpRequest, reg: Registration) -> Organisatio
     """检索匹配: fill the form from the school's directory; the student can still correct every field."""
     raw = _raw(request)
     try:
-        uscc = validate_uscc(raw.get("org_uscc", ""))
+        prefill = selectors.organisation_prefill(uscc=raw.get("org_uscc", ""), destination_type=reg.destination_type)
     except ValidationError as exc:
-        form = _organisation_form(reg, initial=raw)
         messages.error(request, exc.messages[0])
-        return form
-    org = organisation_lookup(uscc=uscc)
-    if org is None:
+        return _organisation_form(reg, initial=raw)
+    if prefill is None:
         messages.info(request, _("单位库中没有该代码的单位，请根据协议书内容填写。"))
-        raw["org_uscc"] = uscc
+        raw["org_uscc"] = normalize_uscc(raw.get("org_uscc", ""))
     else:
-        raw.update({
-            "org_uscc": org.uscc, "org_name": org.name, "org_shanghai_reg_no": org.shanghai_reg_no,
-            "org_nature": org.nature_id or raw.get("org_nature", ""),
-            "org_industry": org.industry_id or raw.get("org_industry", ""),
-            "org_region": org.region_id or raw.get("org_region", ""), "org_address": org.address,
-            "org_postcode": org.postcode, "org_contact_name": org.contact_name,
-            "org_contact_phone": org.contact_phone,
-        })
-        if reg.destination_type.implied_nature_id:
-            raw["org_nature"] = reg.destination_type.implied_nature_id
-        messages.success(request, _("已匹配到单位：%(name)s。内容有变动的，请根据协议书实际内容修改。") % {"name": org.name})
+        raw.update(prefill.fields)
+        messages.success(request, _("已匹配到单位：%(name)s。内容有变动的，请根据协议书实际内容修改。")
+                         % {"name": prefill.organisation.name})
+        for notice in prefill.notices:
+            messages.info(request, notice)
     services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=raw)
     return _organisation_form(reg, initial=raw)
 
@@ -246,30 +254,40 @@ def _evidence_upload(request: HttpRequest, reg: Registration) -> None:
 
 def archive_step(request: HttpRequest, reg: Registration) -> HttpResponse:
     action = request.POST.get("action", "next")
+    org_kind = reg.destination_type.org_kind
     if request.method == "GET":
-        initial = reg.pending_input.get(Step.ARCHIVE) or {f: getattr(reg, f) for f in services.ARCHIVE_FIELDS}
-        form = ArchiveForm(initial=initial)
+        initial = reg.pending_input.get(Step.ARCHIVE) or {f: getattr(reg, f) for f in ARCHIVE_FIELDS}
+        form = ArchiveForm(initial=initial, org_kind=org_kind)
     elif action == "prev":
         services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=_raw(request))
         return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.ARCHIVE)[0])
     elif action in {"match_authority", "match_origin", "copy_org"}:
-        form = ArchiveForm(initial=_archive_fill(request, reg, action))
+        form = ArchiveForm(initial=_archive_fill(request, reg, action), org_kind=org_kind)
     else:
-        form = ArchiveForm(request.POST)
+        form = ArchiveForm(request.POST, org_kind=org_kind)
         if form.is_valid():
-            services.registration_save_archive(registration=reg, data=form.cleaned_data)
-            return _after_save(reg, Step.ARCHIVE)
+            try:
+                services.registration_save_archive(registration=reg, data=form.cleaned_data)
+            except StepInputRefused as exc:  # the type changed in another tab meanwhile
+                for name, errors in exc.fields.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                return _after_save(reg, Step.ARCHIVE)
         services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=_raw(request))
     return render(request, "registrations/step_archive.html", _wizard_context(
-        reg, Step.ARCHIVE, form=form, can_copy_org=reg.destination_type.org_kind == OrgKind.EMPLOYER,
+        reg, Step.ARCHIVE, form=form, can_copy_org=org_kind == OrgKind.EMPLOYER,
     ))
 
 
 def _archive_fill(request: HttpRequest, reg: Registration, action: str) -> dict:
     raw = _raw(request)
     if action == "copy_org":
-        raw.update(services.archive_copy_organisation(registration=reg))
-        messages.success(request, _("已按签约单位信息填写档案接收信息，请核对。"))
+        try:
+            raw.update(services.archive_copy_organisation(registration=reg))
+        except StepInputRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已按签约单位信息填写档案接收信息，请核对。"))
     else:
         match = services.archive_match_authority(registration=reg)
         if not match:
@@ -289,7 +307,7 @@ def review_step(request: HttpRequest, reg: Registration) -> HttpResponse:
         if request.POST.get("action") == "prev":
             return _go(reg, selectors.registration_step_neighbours(registration=reg, step=Step.REVIEW)[0])
         if services.registration_submit(registration=reg, actor=request.user, ip=client_ip(request)):
-            messages.success(request, _("提交成功！请携带协议书等材料到辅导员处办理鉴证。"))
+            messages.success(request, _("提交成功！%(next)s") % {"next": reg.submit_guidance})
         else:
             messages.info(request, _("该记录已经提交过，无需重复提交。"))
         return redirect("registrations:status")
@@ -333,7 +351,27 @@ def change(request: HttpRequest, student: Student) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("registrations:status")
     messages.info(request, _("已创建变更草稿。原登记在新版本鉴证通过前继续有效。"))
+    carried = selectors.registration_evidence_count(registration=draft)
+    if carried:
+        messages.info(request, _("原登记的 %(n)d 个佐证材料已带入本次变更：不再适用的请删除，新的材料请补充上传。")
+                      % {"n": carried})
     return redirect(_step_url(selectors.registration_first_open_step(registration=draft)))
+
+
+@require_POST
+@student_required
+def change_cancel(request: HttpRequest, student: Student) -> HttpResponse:
+    """撤销变更申请 (after the confirmation on the status page): the verified version is current again."""
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("请在确认框中点击“确认撤销”。"))
+        return redirect("registrations:status")
+    try:
+        registration_change_cancel(student=student, actor=request.user, ip=client_ip(request))
+    except RegistrationStateError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已撤销变更申请。原已鉴证的登记继续有效。"))
+    return redirect("registrations:status")
 
 
 @login_required

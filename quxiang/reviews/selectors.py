@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
+from quxiang.audit.models import AuditEntry
 from quxiang.registrations.models import Registration, Status
 from quxiang.roster.models import Major, SchoolClass, Student
 
@@ -72,3 +73,21 @@ def cohort_years(*, user: User) -> list[int]:
     """Graduation years present in the user's scope, newest first."""
     students = scope(user=user, queryset=Student.objects.all())
     return sorted(set(students.values_list("graduation_year", flat=True)), reverse=True)
+
+
+def audit_log_entries(*, action: str = "", actor_username: str = "", student_number: str = "") -> QuerySet[AuditEntry]:
+    """The office's audit log, newest first, with each entry's student (学号, name) read by subqueries: the
+    entry stores only the student's id (audit sits below roster), and the page stays at a fixed number of
+    queries however many entries it shows. An entry whose student row is gone keeps its id and shows it."""
+    student = Student.objects.filter(pk=OuterRef("student_id"))
+    entries = AuditEntry.objects.select_related("actor").annotate(
+        student_number=Subquery(student.values("student_number")[:1]),
+        student_name=Subquery(student.values("name")[:1]),
+    ).order_by("-at", "-id")
+    if action:
+        entries = entries.filter(action=action)
+    if actor_username:
+        entries = entries.filter(actor__username=actor_username)
+    if student_number:
+        entries = entries.filter(student_id__in=Student.objects.filter(student_number=student_number).values("pk"))
+    return entries

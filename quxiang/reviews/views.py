@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from quxiang.accounts.access import get_for_user, scope
-from quxiang.audit.models import AuditAction, AuditEntry
+from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
 from quxiang.core.http import client_ip
 from quxiang.core.notify import notify_students
 from quxiang.core.permissions import office_required, staff_required
+from quxiang.evidence.selectors import registration_evidence_comparison
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import changes
 from quxiang.registrations.models import Registration, Status
@@ -68,6 +69,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
         "registration": registration, "return_form": ReturnForm(),
         "history": registration_history(student=registration.student),
         "can_reopen": request.user.is_office and registration.status == Status.VERIFIED,
+        "evidence_comparison": registration_evidence_comparison(registration=registration),
     })
 
 
@@ -171,16 +173,10 @@ def unregistered(request: HttpRequest) -> HttpResponse:
 
 @office_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("actor", "student").order_by("-at", "-id")
     action = request.GET.get("action", "")
     who = request.GET.get("actor", "").strip()
     number = request.GET.get("student", "").strip()
-    if action:
-        entries = entries.filter(action=action)
-    if who:
-        entries = entries.filter(actor__username=who)
-    if number:
-        entries = entries.filter(student__student_number=number)
+    entries = selectors.audit_log_entries(action=action, actor_username=who, student_number=number)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return render(request, "reviews/audit.html", {
         "page": page, "actions": AuditAction.choices, "action": action, "actor": who, "student": number,

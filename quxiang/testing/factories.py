@@ -141,14 +141,6 @@ def make_college_officer(*, college: College, **kwargs) -> User:
     return UserFactory(role=Role.COLLEGE_OFFICER, college=college, **kwargs)
 
 
-def png_upload(name: str = "证明.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, make_png_bytes(), content_type="image/png")
-
-
-def jpeg_upload(name: str = "证明.jpg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, make_jpeg_bytes(), content_type="image/jpeg")
-
-
 def employer_org_data(**overrides) -> dict[str, str]:
     """Valid POST data of the organisation step for an employer in Shanghai (浦东新区)."""
     data = {
@@ -183,7 +175,8 @@ def make_registration(
     """A student's open record built through the services, as the wizard would build it.
 
     complete=True fills every step the type needs (organisation, at least one evidence file, archive by
-    匹配); organisation=True fills only the organisation step; `evidence` uploads that many PDFs;
+    匹配); organisation=True fills only the organisation step; `evidence` uploads that many PDFs (after
+    the organisation step, which it fills too);
     `status` is then forced with a plain UPDATE (e.g. returned)."""
     from quxiang.evidence.services import evidence_add
     from quxiang.reference.models import DestinationType
@@ -196,8 +189,8 @@ def make_registration(
     reg = services.registration_start(student=student, actor=student.user)
     dtype = DestinationType.objects.get(key=destination_type)
     reg = services.registration_set_type(registration=reg, destination_type=dtype)
-    if (complete or organisation) and dtype.needs_organisation:
-        reg = fill_organisation(reg)
+    if (complete or organisation or evidence) and dtype.needs_organisation:
+        reg = fill_organisation(reg)  # as in the wizard, evidence comes after the organisation step
     files = max(evidence, 1 if complete and dtype.needs_evidence else 0)
     for i in range(files):
         evidence_add(registration=reg, upload=pdf_upload(f"材料{i + 1}.pdf", text=f"evidence {i}"), actor=student.user)
@@ -217,9 +210,11 @@ def fill_organisation(registration, **overrides):
     from quxiang.registrations.forms import OrganisationForm
 
     dtype = registration.destination_type
+    if dtype.implied_nature_id and dtype.org_kind == OrgKind.EMPLOYER:
+        overrides.setdefault("org_nature", dtype.implied_nature_id)  # 部队录用 → 部队, 公务员录用 → 机关
     data = {OrgKind.EMPLOYER: employer_org_data, OrgKind.SCHOOL: school_org_data,
             OrgKind.ABROAD: abroad_org_data}[dtype.org_kind](**overrides)
-    form = OrganisationForm(data, org_kind=dtype.org_kind, is_study=dtype.key == "abroad_study")
+    form = OrganisationForm(data, destination_type=dtype)
     assert form.is_valid(), form.errors
     return services.registration_save_organisation(registration=registration, data=form.cleaned_data)
 

@@ -20,7 +20,7 @@
 
   ``wechat.go_down()`` points API_BASE at a closed port (connection refused).
 * Students bound through the API (``make_bound_student`` / ``bound_student``), each from its own client
-  address so that binding them does not use up 127.0.0.1's auth rate limit.
+  address, so that a test's failed logins from 127.0.0.1 (per-address limit) never touch them.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ def new_code() -> str:
 
 
 def new_address() -> str:
-    """A distinct client address (REMOTE_ADDR), so fixtures do not use up 127.0.0.1's auth rate limit."""
+    """A distinct client address (REMOTE_ADDR), so a test's failures do not add up on one address."""
     n = next(_addresses)
     return f"198.51.{n // 250}.{n % 250 + 1}"
 

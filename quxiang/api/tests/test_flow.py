@@ -191,8 +191,8 @@ def test_submit_before_the_steps_are_done_is_refused(bound_student):
     user.ok(user.post("/registration"))
     user.ok(user.put("/registration/type", {"destination_type": "dispatch_general"}))
     user.ok(user.put("/registration/organisation", employer_org_data()))
-    body = assert_error(user.post("/registration/submit"), 409, "state_conflict")
-    assert "佐证材料" in body["message"]
+    body = assert_error(user.post("/registration/submit"), 409, "step_not_ready")
+    assert "佐证材料" in body["message"] and body["fields"] == {"step": ["evidence"]}
     assert Registration.objects.get().status == Status.DRAFT
 
 
@@ -221,7 +221,7 @@ def test_organisation_lookup_finds_an_organisation_of_the_office_directory(bound
     assert body == {"uscc": uscc, "name": "上海目录科技有限公司", "shanghai_reg_no": "7654321", "nature": "39",
                     "industry": "I", "region": "310115", "region_name": body["region_name"],
                     "address": "上海市浦东新区科苑路 1 号", "postcode": "201203", "contact_name": "李老师",
-                    "contact_phone": "021-50001234"}
+                    "contact_phone": "021-50001234", "notices": []}
     assert "浦东新区" in body["region_name"]
     # Lower case and spaces are forgiven, as on the web form.
     spaced = f"{uscc[:6]} {uscc[6:12].lower()} {uscc[12:]}"
@@ -314,8 +314,10 @@ def test_return_fix_resubmit_verify_sheet_change_and_history(bound_student, make
     assert_error(user.post("/registration"), 409, "state_conflict")
     v2 = user.ok(user.post("/registration/change"))
     assert v2["version"] == 2 and v2["status"] == "draft" and v2["changed_from_version"] == 1
-    assert v2["organisation"]["org_name"] == org["org_name"] and v2["evidence"] == []
-    assert v2["next_step"] == "evidence"
+    assert v2["organisation"]["org_name"] == org["org_name"]
+    # The verified version's evidence is carried (as copies): nothing to upload again unless it changed.
+    assert [e["name"] for e in v2["evidence"]] == ["盖章协议书.jpg"] and v2["evidence"][0]["id"] != new["id"]
+    assert v2["next_step"] == "review"
     assert user.ok(user.post("/registration/change"))["id"] == v2["id"]  # asking again returns the same draft
     assert user.ok(user.get("/registration"))["id"] == v2["id"]
 

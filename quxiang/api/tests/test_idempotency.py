@@ -94,7 +94,7 @@ def test_a_failed_request_can_be_retried_with_the_same_key_after_fixing_it(bound
 
 def test_a_submit_refused_for_a_missing_step_can_be_retried_with_the_same_key(bound_student):
     at_evidence_step(bound_student)
-    assert_error(bound_student.post("/registration/submit", key="submit-early"), 409, "state_conflict")
+    assert_error(bound_student.post("/registration/submit", key="submit-early"), 409, "step_not_ready")
     bound_student.ok(bound_student.upload(make_pdf_bytes()), 201)
     bound_student.ok(bound_student.put("/registration/archive",
                                        bound_student.ok(bound_student.post("/registration/archive/match"))))

@@ -9,9 +9,9 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # Only the user model: the record and the student are plain id columns, so audit's tables are created
+    # without waiting for registrations or roster (the apps above it).
     dependencies = [
-        ('registrations', '0002_registration_changed_from_and_more'),
-        ('roster', '0002_cohort'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,17 +22,17 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
                 ('action', models.CharField(choices=[('submit', '提交'), ('withdraw', '撤回'), ('return', '退回'), ('verify', '鉴证通过'), ('change', '发起变更'), ('reopen', '重新开放变更'), ('evidence_view', '查看佐证材料'), ('sheet_download', '下载登记表'), ('export', '导出'), ('remind', '发送提醒')], db_index=True, max_length=20, verbose_name='操作')),
+                ('registration_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='登记记录')),
+                ('student_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='学生')),
                 ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址')),
                 ('detail', models.JSONField(blank=True, default=dict, verbose_name='详情')),
                 ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('registration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registrations.registration', verbose_name='登记记录')),
-                ('student', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='roster.student', verbose_name='学生')),
             ],
             options={
                 'verbose_name': '审计日志',
                 'verbose_name_plural': '审计日志',
                 'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['actor', '-at'], name='audit_audit_actor_i_e548ba_idx'), models.Index(fields=['student', '-at'], name='audit_audit_student_eb6515_idx')],
+                'indexes': [models.Index(fields=['actor', '-at'], name='audit_audit_actor_i_e548ba_idx'), models.Index(fields=['student_id', '-at'], name='audit_audit_student_eb6515_idx')],
             },
         ),
     ]

@@ -195,7 +195,7 @@ def test_safe_display_name_keeps_chinese_and_takes_the_real_extension():
 
 @pytest.fixture
 def reg(db):
-    return make_registration()
+    return make_registration(organisation=True)  # at the evidence step
 
 
 @pytest.mark.django_db

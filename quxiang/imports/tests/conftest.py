@@ -1,13 +1,15 @@
 import pytest
+from django.core.cache import caches
 
 from quxiang.accounts.models import Role
 from quxiang.testing.factories import CollegeFactory, MajorFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
-def _inline_jobs(settings):
-    """Run preview and import inside the request (no thread), so tests see the result at once."""
-    settings.QUXIANG = {**settings.QUXIANG, "IMPORT_RUN_INLINE": True}
+def _clear_progress_cache():
+    """Preview and import run eagerly in the unit tests (CELERY_TASK_ALWAYS_EAGER, config/settings/test.py);
+    their progress cache starts empty in each test."""
+    caches["jobs"].clear()
 
 
 @pytest.fixture

@@ -341,7 +341,8 @@ def test_a_crash_marks_the_job_failed_with_a_message(school, monkeypatch):
     assert "意外错误" in job.message
 
 
-def test_a_job_whose_worker_vanished_is_marked_failed(school):
+def test_a_running_import_from_before_background_jobs_is_marked_failed(school):
+    """Imports started by the old in-process thread have no Job; one left running is given up after a while."""
     job = services.import_job_create(upload=roster_upload(rows_for(school, 1)), actor=school["office"])
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.CHECKING, updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))

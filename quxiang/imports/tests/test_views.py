@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import html as htmllib
 import io
+import re
 import threading
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from quxiang.accounts.models import Role
+from quxiang.imports.jobs import KIND_CHECK
 from quxiang.imports.models import ImportJob, ImportStatus
+from quxiang.jobs.models import Job, JobStatus
+from quxiang.jobs.services import job_create, job_progress
+from quxiang.jobs.tests.helpers import UNREACHABLE_BROKER, celery_broker
 from quxiang.roster.models import Student
 from quxiang.testing.factories import (
     ROSTER_HEADERS,
@@ -162,6 +166,31 @@ def test_upload_preview_and_import_as_the_office_sees_it(office_client, school):
     assert "没有需要导入的变化" in page and 'id="count-unchanged">2<' in page
 
 
+def test_a_file_whose_every_row_is_refused_says_so_and_not_that_nothing_changed(office_client, school):
+    rows = rows_for(school, 2)
+    for row in rows:
+        row["性别"] = "X"
+    upload(office_client, rows)
+    page = text(office_client.get(reverse("imports:job", kwargs={"pk": ImportJob.objects.get().pk})))
+
+    assert 'id="count-error">2<' in page
+    assert "文件中的 2 行全部有问题，没有可以导入的行。请按下方问题清单修改文件后重新上传。" in page
+    assert "没有需要导入的变化" not in page and "导入时将跳过" not in page
+    assert re.search(r'<button[^>]*id="run-import"[^>]*disabled', page)
+
+
+def test_refused_rows_beside_unchanged_ones_speak_of_the_other_rows(office_client, school):
+    rows = rows_for(school, 2)
+    upload(office_client, rows)
+    office_client.post(reverse("imports:run", kwargs={"pk": ImportJob.objects.get().pk}))
+    rows.append(rows_for(school, 3)[2] | {"性别": "X"})
+    upload(office_client, rows)
+    page = text(office_client.get(reverse("imports:job", kwargs={"pk": ImportJob.objects.order_by("-pk")[0].pk})))
+
+    assert "有 1 行有问题，导入时将跳过" in page
+    assert "其余各行与系统中的名单一致，没有需要导入的变化。" in page and "全部有问题" not in page
+
+
 def test_problem_list_downloads_as_xlsx(office_client, school):
     rows = rows_for(school, 2)
     rows[0].update({"性别": "X", "姓名": "@SUM(1)"})
@@ -253,8 +282,13 @@ def test_status_endpoint_returns_json(office_client, school):
 
 
 def test_a_running_job_shows_a_progress_bar_that_polls_the_status(office_client, a_job):
-    ImportJob.objects.filter(pk=a_job.pk).update(status=ImportStatus.CHECKING, progress=12)
-    cache.set(f"imports:progress:{a_job.pk}", 40)
+    """The check's job reported 12 % to its row and, later, 40 % to the cache only (from inside a write
+    transaction): the page and the status endpoint show the further one."""
+    run = job_create(kind=KIND_CHECK, created_by=a_job.created_by, params={"import": a_job.pk})
+    ImportJob.objects.filter(pk=a_job.pk).update(status=ImportStatus.CHECKING, check_job=run)
+    Job.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING)
+    job_progress(job_id=run.pk, done=12, total=100)
+    job_progress(job_id=run.pk, done=40, total=100, durable=False)
     page = text(office_client.get(reverse("imports:job", kwargs={"pk": a_job.pk})))
     assert "<progress" in page and 'value="40"' in page and "js/imports.js" in page
     assert reverse("imports:status", kwargs={"pk": a_job.pk}) in page
@@ -263,35 +297,72 @@ def test_a_running_job_shows_a_progress_bar_that_polls_the_status(office_client,
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_when_the_preview_cannot_be_queued_the_page_says_so(office_client, school,
+                                                           django_capture_on_commit_callbacks):
+    with celery_broker(UNREACHABLE_BROKER, publish_retries=0), django_capture_on_commit_callbacks(execute=True):
+        response = upload(office_client, rows_for(school, 2))
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.status == ImportStatus.FAILED
+    page = text(office_client.get(response["Location"]))
+    assert "任务未能排队，请稍后重试" in page and 'id="import-failed"' in page
+    assert not Student.objects.exists()
+
+
+def test_when_the_import_cannot_be_queued_the_preview_stays_and_the_office_can_retry(
+        office_client, school, django_capture_on_commit_callbacks):
+    upload(office_client, rows_for(school, 2))
+    job = ImportJob.objects.get()
+    run_url = reverse("imports:run", kwargs={"pk": job.pk})
+    with celery_broker(UNREACHABLE_BROKER, publish_retries=0), django_capture_on_commit_callbacks(execute=True):
+        response = office_client.post(run_url)
+    page = text(office_client.get(response["Location"]))
+    assert "任务未能排队，请稍后重试" in page and 'id="count-new">2<' in page
+    assert re.search(r'<button[^>]*id="run-import"(?![^>]*disabled)', page)
+    assert not Student.objects.exists()
+
+    office_client.post(run_url)  # the broker is back
+    page = text(office_client.get(reverse("imports:job", kwargs={"pk": job.pk})))
+    assert 'id="import-done"' in page and "任务未能排队" not in page
+    assert Student.objects.count() == 2
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_without_inline_mode_the_work_runs_in_a_background_thread(client, settings):
-    """What `make run` does: the request returns at once; a thread checks, then imports; the page polls."""
+def test_without_eager_mode_a_celery_worker_runs_the_preview_and_the_import(client):
+    """What `make run` does, in one process: the request only queues the job; a Celery worker (here a
+    thread consuming an in-memory broker) checks, then imports; the page then shows the result."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
     from quxiang.testing.factories import CollegeFactory, MajorFactory
 
-    settings.QUXIANG = {**settings.QUXIANG, "IMPORT_RUN_INLINE": False}
     college = CollegeFactory(code="T1", name="线程学院")
     MajorFactory(code="081111", college=college)
     client.force_login(UserFactory(role=Role.OFFICE))
     rows = [roster_row(n=n, college="线程学院", major_code="081111") for n in range(1, 41)]
-    client.post(reverse("imports:index"), {"file": roster_upload(rows)})
-    job = ImportJob.objects.get()
-    status_url = reverse("imports:status", kwargs={"pk": job.pk})
+    finished = threading.Semaphore(0)
 
-    def wait() -> dict:
-        # Join the worker instead of polling: the test database is SQLite in shared-cache memory mode, where a
-        # read during a write fails at once ("table is locked") instead of waiting as a database file does.
-        for thread in threading.enumerate():
-            if thread.name.startswith("roster-import-"):
-                thread.join(timeout=60)
-        data = client.get(status_url).json()
-        assert not data["running"], data
-        return data
+    def on_postrun(**kwargs):
+        finished.release()
 
-    assert wait()["status"] == "ready"
-    client.post(reverse("imports:run", kwargs={"pk": job.pk}))
-    data = wait()
-    assert data["status"] == "done" and data["counts"]["new"] == 40
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        with celery_broker("memory://", transport_options={"polling_interval": 0.1}) as app, \
+                start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+            client.post(reverse("imports:index"), {"file": roster_upload(rows)})
+            # Wait for the worker instead of polling: the test database is SQLite in shared-cache memory mode,
+            # where a read during a write fails at once ("table is locked") instead of waiting.
+            assert finished.acquire(timeout=60)
+            job = ImportJob.objects.get()
+            assert job.status == ImportStatus.READY and job.check_job.status == JobStatus.DONE
+            client.post(reverse("imports:run", kwargs={"pk": job.pk}))
+            assert finished.acquire(timeout=60)
+    finally:
+        task_postrun.disconnect(on_postrun)
+    data = client.get(reverse("imports:status", kwargs={"pk": job.pk})).json()
+    assert data["status"] == "done" and data["counts"]["new"] == 40 and not data["running"]
     assert Student.objects.count() == 40
+    job.refresh_from_db()
+    assert job.apply_job.status == JobStatus.DONE and job.apply_job.attempts == 1
 
 
 def test_a_locked_sqlite_database_gives_the_progress_bar_a_503_not_a_500(office_client, a_job, monkeypatch):

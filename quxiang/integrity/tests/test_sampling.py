@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from quxiang.audit.models import AuditEntry
+from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.integrity import services
 from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome
 from quxiang.integrity.selectors import sample_run_summary
@@ -99,7 +99,7 @@ def test_outcome_is_recorded_and_audited(school):
 
     item.refresh_from_db()
     assert (item.outcome, item.note, item.called_by) == (Outcome.CONFIRMED, "学生确认已入职", office)
-    entries = AuditEntry.objects.filter(action=services.AUDIT_SAMPLE_CALL, registration_id=item.registration_id)
+    entries = AuditEntry.objects.filter(action=AuditAction.SAMPLE_CALL, registration_id=item.registration_id)
     assert [e.detail["outcome"] for e in entries.order_by("at", "id")] == ["unreachable", "confirmed"]
     assert entries.filter(ip="10.0.0.9").count() == 1
 
@@ -133,7 +133,7 @@ def test_send_back_creates_a_follow_up_the_counselor_sees(client, django_capture
         follow_up = services.sample_item_send_back(item=item, actor=office, note="请联系学生核实就业单位")
 
     assert follow_up.status == FollowUpStatus.OPEN and follow_up.reopened is None
-    assert AuditEntry.objects.filter(action=services.AUDIT_FOLLOW_UP_OPEN, registration=reg).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.FOLLOW_UP_OPEN, registration_id=reg.pk).exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["fdy@example.edu.cn"]
     assert reg.student.name in mail.outbox[0].body
     # The record itself is untouched: still the verified version.
@@ -155,7 +155,7 @@ def test_send_back_creates_a_follow_up_the_counselor_sees(client, django_capture
     assert "已记录核实结果" in response.content.decode()
     follow_up.refresh_from_db()
     assert follow_up.status == FollowUpStatus.RESOLVED and follow_up.resolved_by == counselor
-    assert AuditEntry.objects.filter(action=services.AUDIT_FOLLOW_UP_RESOLVE, actor=counselor).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.FOLLOW_UP_RESOLVE, actor=counselor).exists()
     page = client.get(reverse("integrity:follow_ups"), {"status": "resolved"}).content.decode()
     assert "公司更名" in page
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from quxiang.reference.models import DestinationType
 from quxiang.registrations.forms import ArchiveForm, OrganisationForm, TypeForm
 from quxiang.testing.factories import abroad_org_data, employer_org_data, make_uscc, school_org_data
 
@@ -164,3 +165,28 @@ def test_archive_form():
     errs = errors(ArchiveForm(archive_data(archive_postcode="2000", archive_phone="12345", archive_destination="x")))
     assert set(errs) == {"archive_postcode", "archive_phone", "archive_destination"}
     assert errs["archive_postcode"] == ["邮编应为 6 位数字。"]
+
+
+# --- rules that depend on the type (issue 9) ----------------------------------------------------------
+
+@pytest.mark.parametrize(("key", "nature"), [("dispatch_military", "40"), ("dispatch_civil_service", "10")])
+def test_a_type_that_fixes_the_nature_takes_no_other(key, nature):
+    dtype = DestinationType.objects.get(key=key)
+    form = OrganisationForm(employer_org_data(org_nature="39"), destination_type=dtype)
+    assert not form.is_valid()
+    assert list(form.errors) == ["org_nature"]
+    assert form.errors.as_data()["org_nature"][0].code == "implied_nature"
+    assert OrganisationForm(employer_org_data(org_nature=nature), destination_type=dtype).is_valid()
+
+
+@pytest.mark.parametrize(("kind", "label"), [("employer", "签约日期"), ("abroad", "录取或签证日期")])
+def test_the_date_is_labelled_for_the_kind(kind, label):
+    assert OrganisationForm(org_kind=kind).fields["signed_on"].label == label
+
+
+@pytest.mark.parametrize(("kind", "ok"), [("employer", True), ("school", False), ("abroad", False)])
+def test_the_archive_goes_to_the_employer_only_when_there_is_one(kind, ok):
+    form = ArchiveForm(archive_data(archive_destination="employer"), org_kind=kind)
+    assert form.is_valid() is ok
+    if not ok:
+        assert "不能转至签约单位" in form.errors["archive_destination"][0]

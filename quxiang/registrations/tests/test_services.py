@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from quxiang.evidence.services import evidence_add
 from quxiang.reference.models import DestinationType
 from quxiang.registrations import services
+from quxiang.registrations.errors import StepInputRefused, StepNotReady
 from quxiang.registrations.forms import OrganisationForm
 from quxiang.registrations.models import (
     ArchiveDestination,
@@ -177,7 +178,12 @@ def test_submit_verified_record_refused():
 
 def test_returned_record_can_be_edited_and_resubmitted():
     reg = make_registration(complete=True, status=Status.RETURNED)
-    services.registration_set_type(registration=reg, destination_type=dtype("labour_contract"))
+    changed = services.registration_set_type(registration=reg, destination_type=dtype("labour_contract"))
+    # An employment agreement is not a labour contract: it goes, and the student is told.
+    assert any("材料1.pdf" in n and "已删除" in n for n in changed.notices), changed.notices
+    with pytest.raises(StepNotReady, match="佐证材料"):
+        services.registration_submit(registration=reg, actor=reg.student.user)
+    evidence_add(registration=reg, upload=pdf_upload("劳动合同.pdf"), actor=reg.student.user)
     assert services.registration_submit(registration=reg, actor=reg.student.user) is True
     assert fresh(reg).status == Status.SUBMITTED
 
@@ -336,3 +342,24 @@ def test_evidence_limit_respected_through_service():
     reg = make_registration(organisation=True, evidence=3)
     with pytest.raises(ValidationError):
         evidence_add(registration=reg, upload=pdf_upload(), actor=reg.student.user)
+
+
+@pytest.mark.parametrize(("key", "name"), [("dispatch_military", "部队"), ("dispatch_civil_service", "机关")])
+def test_save_organisation_refuses_another_nature_whatever_the_form(key, name):
+    """Defect 4: a door that validates by kind only (or a stale form) still cannot store the wrong 单位性质."""
+    reg = make_registration(destination_type=key)
+    form = OrganisationForm(employer_org_data(org_nature="39"), org_kind="employer")
+    assert form.is_valid()
+    with pytest.raises(StepInputRefused) as info:
+        services.registration_save_organisation(registration=reg, data=form.cleaned_data)
+    assert info.value.code == "invalid" and info.value.http_status == 422
+    assert f"单位性质应为“{name}”" in info.value.fields["org_nature"][0]
+    assert not fresh(reg).organisation_done
+
+
+def test_evidence_before_the_organisation_step_is_refused_by_the_service():
+    reg = make_registration()  # type chosen, organisation not yet
+    with pytest.raises(StepNotReady) as info:
+        evidence_add(registration=reg, upload=pdf_upload(), actor=reg.student.user)
+    assert info.value.code == "step_not_ready" and info.value.step == Step.ORGANISATION
+    assert not reg.evidence_files.exists()

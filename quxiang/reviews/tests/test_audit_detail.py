@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def detail_cells(html: str) -> list[str]:
-    cells = re.findall(r'<td class="muted audit-detail">(.*?)</td>', html, flags=re.S)
+    cells = re.findall(r'<td class="muted audit-detail"[^>]*>(.*?)</td>', html, flags=re.S)
     return [re.sub(r"<[^>]+>", "", c) for c in cells]
 
 

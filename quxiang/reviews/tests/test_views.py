@@ -235,7 +235,7 @@ def test_sheet_of_a_verified_record(client, world, role):
     elif role == "owner" or role in IN_SCOPE:
         assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
         assert r.content.startswith(b"%PDF")
-        assert AuditEntry.objects.filter(action=AuditAction.SHEET_DOWNLOAD, registration=world.reg).count() == 1
+        assert AuditEntry.objects.filter(action=AuditAction.SHEET_DOWNLOAD, registration_id=world.reg.pk).count() == 1
         return
     else:
         assert r.status_code == 404

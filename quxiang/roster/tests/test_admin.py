@@ -320,7 +320,7 @@ def test_reset_to_initial_password_for_students_only(superuser_client):
     assert student.user.check_password(student.national_id[-6:]) and student.user.must_change_password
     counselor.refresh_from_db()
     assert counselor.check_password("Quxiang-Test-1")
-    entry = AuditEntry.objects.get(student=student)
+    entry = AuditEntry.objects.get(student_id=student.pk)
     assert entry.actor == superuser_client.user and entry.detail == {"username": student.user.username}
 
 

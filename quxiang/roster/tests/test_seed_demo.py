@@ -1,3 +1,4 @@
+import hashlib
 import io
 
 import pytest
@@ -123,3 +124,18 @@ def test_generation_is_deterministic():
     assert a.students == b.students and a.organisations == b.organisations
     assert len({s.national_id for s in a.students}) == 300
     assert len({s.student_number for s in a.students}) == 300
+
+
+def test_generation_is_pinned():
+    """The demo students, staff and organisations are the ones documented and used by the e2e suite and
+    the benchmarks: a refactor of the generator must not change a single draw. (The value changes only
+    when the data or the region table does; then update it on purpose.)"""
+    school = build_demo_school(counties_by_province=counties_by_province_from_db(), school_name="示范理工大学")
+    rows = [(s.student_number, s.name, s.national_id, s.school_class.name, s.phone) for s in school.students]
+    rows += [(o.uscc, o.name, o.shanghai_reg_no, o.contact_name, o.contact_phone) for o in school.organisations]
+    rows += [(s.username, s.full_name) for s in school.staff]
+    first = school.students[0]
+    assert (first.student_number, first.name, first.national_id) == ("2301010001", "石成", "310151200210166450")
+    assert hashlib.sha256(repr(rows).encode()).hexdigest() == (
+        "bac498a427b37815a502e6a950ebb2c6a8e94d869a605bad240c9e7f645f1d8f"
+    )

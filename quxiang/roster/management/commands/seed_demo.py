@@ -1,4 +1,4 @@
-"""python manage.py seed_demo — load the demo school (idempotent; see quxiang/roster/demo.py)."""
+"""python manage.py seed_demo — load the demo school (idempotent; see quxiang/roster/demo/)."""
 
 import time
 
