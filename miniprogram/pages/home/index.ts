@@ -2,7 +2,7 @@
 import { nextActions, statusHint, type Action, type ActionKey, type Registration } from '../../utils/actions'
 import { api, ApiError, downloadSheet, type Schemas } from '../../utils/api'
 import { clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
-import { navigate, relaunch, relaunchTo, ROUTES } from '../../utils/routes'
+import { goToStep, navigate, relaunch, relaunchTo, ROUTES } from '../../utils/routes'
 import { getToken } from '../../utils/storage'
 
 async function currentRegistration(): Promise<Registration | null> {
@@ -104,12 +104,13 @@ Component({
       this.setData({ busyAction: action, retryAction: action })
       try {
         switch (action) {
-          case 'start':
-            await api.post('/api/v1/registration')
-            navigate(ROUTES.wizard)
+          case 'start': {
+            const started = await api.post('/api/v1/registration')
+            goToStep(started.next_step)
             break
+          }
           case 'continue':
-            navigate(ROUTES.wizard)
+            goToStep(reg ? reg.next_step : null)
             break
           case 'view':
             if (reg) navigate(`${ROUTES.record}?id=${reg.id}`)
@@ -121,8 +122,7 @@ Component({
             break
           }
           case 'change':
-            await api.post('/api/v1/registration/change')
-            navigate(ROUTES.wizard)
+            goToStep((await api.post('/api/v1/registration/change')).next_step)
             break
           case 'sheet':
             if (reg) {

@@ -44,6 +44,10 @@ export class FakeWx {
     this.pageStack = [opts.url.split('?')[0].replace(/^\//, '')]
   })
   navigateTo = jest.fn((_opts: { url: string; fail?: () => void }) => undefined)
+  redirectTo = jest.fn((_opts: { url: string; fail?: () => void }) => undefined)
+  navigateBack = jest.fn((opts: { delta?: number }) => {
+    this.pageStack = this.pageStack.slice(0, Math.max(1, this.pageStack.length - (opts.delta ?? 1)))
+  })
   showToast = jest.fn((_opts: { title: string; icon?: string }) => undefined)
   showModal = jest.fn((opts: { title?: string; content?: string; success?: (r: { confirm: boolean; cancel: boolean }) => void }) => {
     const confirm = this.modalAnswer
@@ -52,6 +56,22 @@ export class FakeWx {
   openDocument = jest.fn((_opts: { filePath: string; fileType?: string }) => undefined)
   hideHomeButton = jest.fn()
   stopPullDownRefresh = jest.fn()
+  setNavigationBarTitle = jest.fn()
+  /** Uploads stay in flight (no answer) until aborted; uploadAborts counts UploadTask.abort() calls. */
+  holdUploads = false
+  uploadAborts = 0
+  /** What the next wx.chooseMessageFile / wx.chooseMedia picks (or how it fails: the student cancelled). */
+  chosen: { path: string; name: string; size: number } | { fail: string } = { path: 'wxfile://tmp/agreement.pdf', name: '就业协议书.pdf', size: 120000 }
+  chooseMessageFile = jest.fn((opts: { success?: (r: unknown) => void; fail?: (r: { errMsg: string }) => void }) => {
+    const chosen = this.chosen
+    setTimeout(() => ('fail' in chosen ? opts.fail?.({ errMsg: chosen.fail })
+      : opts.success?.({ tempFiles: [{ ...chosen, type: 'file', time: 0 }], errMsg: 'chooseMessageFile:ok' })), 0)
+  })
+  chooseMedia = jest.fn((opts: { success?: (r: unknown) => void; fail?: (r: { errMsg: string }) => void }) => {
+    const chosen = this.chosen
+    setTimeout(() => ('fail' in chosen ? opts.fail?.({ errMsg: chosen.fail })
+      : opts.success?.({ tempFiles: [{ tempFilePath: chosen.path, size: chosen.size, fileType: 'image' }], type: 'image', errMsg: 'chooseMedia:ok' })), 0)
+  })
 
   /** Answer `method path` with these replies in turn; the last one keeps answering. */
   on(method: string, path: string, ...replies: Reply[]): this {
@@ -110,12 +130,17 @@ export class FakeWx {
         const sent = { ...this.sentFrom('upload', 'POST', opts.url, opts.header), filePath: opts.filePath, name: opts.name }
         const reply = this.answer(sent)
         const listeners: Array<(p: { progress: number; totalBytesSent: number; totalBytesExpectedToSend: number }) => void> = []
+        const abort = () => {
+          this.uploadAborts += 1
+          opts.fail?.({ errMsg: 'uploadFile:fail abort' })
+        }
+        if (this.holdUploads) return { onProgressUpdate: (l: (typeof listeners)[number]) => void listeners.push(l), abort }
         later(() => {
           if (!('fail' in reply)) for (const progress of reply.progress ?? []) listeners.forEach((l) => l({ progress, totalBytesSent: progress, totalBytesExpectedToSend: 100 }))
           if ('fail' in reply) opts.fail?.({ errMsg: reply.fail })
           else opts.success?.({ statusCode: reply.status, data: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? ''), errMsg: 'uploadFile:ok' } as WechatMiniprogram.UploadFileSuccessCallbackResult)
         })
-        return { onProgressUpdate: (l: (typeof listeners)[number]) => void listeners.push(l), abort: () => undefined }
+        return { onProgressUpdate: (l: (typeof listeners)[number]) => void listeners.push(l), abort }
       },
       downloadFile: (opts: WechatMiniprogram.DownloadFileOption) => {
         const sent = this.sentFrom('download', 'GET', opts.url, opts.header)
@@ -140,11 +165,16 @@ export class FakeWx {
       }),
       reLaunch: this.reLaunch,
       navigateTo: this.navigateTo,
+      redirectTo: this.redirectTo,
+      navigateBack: this.navigateBack,
       showToast: this.showToast,
       showModal: this.showModal,
       openDocument: this.openDocument,
       hideHomeButton: this.hideHomeButton,
       stopPullDownRefresh: this.stopPullDownRefresh,
+      setNavigationBarTitle: this.setNavigationBarTitle,
+      chooseMessageFile: this.chooseMessageFile,
+      chooseMedia: this.chooseMedia,
     }
   }
 

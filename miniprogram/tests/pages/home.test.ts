@@ -15,7 +15,7 @@ function record(status: string, extra: Record<string, unknown> = {}) {
   return {
     id: 12, version: 1, status, status_display: display[status], destination_type: 'general',
     destination_type_name: '派遣 / 一般单位录用', return_reason: '', verification_no: null,
-    changed_from_version: null, ...extra,
+    changed_from_version: null, next_step: 'type', ...extra,
   }
 }
 
@@ -52,7 +52,7 @@ test('not registered yet: 未登记 and 去向录入, which starts a registratio
   await tap(page, '#primary-action')
   await settle()
   expect(wxf.sentTo('POST', '/api/v1/registration')).toHaveLength(1)
-  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/wizard/index' }))
+  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/type/index' }))
 })
 
 test('returned: the counselor’s reason is shown above 继续填写', async () => {
@@ -61,6 +61,13 @@ test('returned: the counselor’s reason is shown above 继续填写', async () 
   expect(text(page, '#status')).toBe('已退回')
   expect(text(page, '#return-reason')).toBe('退回原因：协议书第一联未上传，请补充。')
   expect(text(page, '#primary-action')).toBe('继续填写')
+})
+
+test('继续填写 opens the step the server says comes next', async () => {
+  wxf.on('GET', '/api/v1/registration', { status: 200, body: record('draft', { next_step: 'evidence' }) })
+  await open()
+  await tap(page, '#primary-action')
+  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/evidence/index' }))
 })
 
 test('submitted: 查看, and 撤回修改 after a confirmation', async () => {
@@ -154,5 +161,5 @@ test('no network when starting: 重试 starts it (the write itself is not repeat
   await tap(page, '#retry')
   await settle()
   expect(wxf.sentTo('POST', '/api/v1/registration')).toHaveLength(2)
-  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/wizard/index' }))
+  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/type/index' }))
 })
