@@ -30,6 +30,11 @@ export interface ClientConfig {
   uploadTimeoutMs: number
   /** Extra attempts for a GET after a network failure or a 502/503/504, and the wait before each. */
   getRetryDelaysMs: number[]
+  /**
+   * The 审核结果通知 subscribe-message template id (微信公众平台 → 订阅消息 → 我的模板), the same one the
+   * server sends with. A placeholder until the university sets it: empty means the client never asks.
+   */
+  subscribeTemplateId: string
 }
 
 export const config: ClientConfig = {
@@ -37,4 +42,5 @@ export const config: ClientConfig = {
   requestTimeoutMs: 15000,
   uploadTimeoutMs: 60000,
   getRetryDelaysMs: [500, 1500],
+  subscribeTemplateId: '',
 }

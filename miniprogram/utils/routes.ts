@@ -9,8 +9,8 @@ export const ROUTES = {
   evidence: '/pages/evidence/index',
   archive: '/pages/archive/index',
   review: '/pages/review/index',
-  // Not built yet (issue 10): the record view.
   record: '/pages/record/index',
+  mine: '/pages/mine/index',
 } as const
 
 export type StepKey = 'type' | 'organisation' | 'evidence' | 'archive' | 'review'

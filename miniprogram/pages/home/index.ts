@@ -89,17 +89,21 @@ Component({
       void this.run(e.currentTarget.dataset.action as ActionKey)
     },
 
+    onMine(): void {
+      navigate(ROUTES.mine)
+    },
+
     onRetry(): void {
       const action = this.data.retryAction
       if (action === 'load' || action === '') void this.load()
-      else void this.run(action)
+      else void this.run(action, false) // already confirmed before the first try
     },
 
-    async run(action: ActionKey): Promise<void> {
+    async run(action: ActionKey, ask = true): Promise<void> {
       if (this.data.busyAction) return
       const reg = this.data.registration
-      if (action === 'withdraw' && !(await confirm('撤回修改', '撤回后记录回到草稿，修改后需重新提交鉴证。确定撤回吗？'))) return
-      if (action === 'change' && !(await confirm('申请变更', '将基于已鉴证的登记创建新版本；新版本鉴证通过前，原登记继续有效。确定申请变更吗？'))) return
+      if (ask && action === 'withdraw' && !(await confirm('撤回修改', '撤回后记录回到草稿，修改后需重新提交鉴证。确定撤回吗？'))) return
+      if (ask && action === 'change' && !(await confirm('申请变更', '将基于已鉴证的登记创建新版本；新版本鉴证通过前，原登记继续有效。确定申请变更吗？'))) return
       clearFeedback(this)
       this.setData({ busyAction: action, retryAction: action })
       try {

@@ -5,6 +5,7 @@ import { clearFeedback, explain, showFeedback } from '../../utils/feedback'
 import { orgFields, type RegionNode, regionChosen, regionPath } from '../../utils/orgform'
 import { codeLists, destinationLeaf } from '../../utils/reference'
 import { goToStep, relaunch, ROUTES, stepLabel } from '../../utils/routes'
+import { requestReviewSubscription } from '../../utils/subscribe'
 
 type Row = { label: string; value: string }
 type Section = { step: string; title: string; rows: Row[] }
@@ -64,6 +65,8 @@ Component({
     returnReason: '',
     submitted: false,
     resultMessage: '',
+    offerSubscribe: false,
+    subscribed: false,
     guidance: '',
     openStep: '',
     busy: false,
@@ -114,6 +117,19 @@ Component({
       else void this.load()
     },
 
+    /**
+     * WeChat may refuse the dialog outside a tap (the call follows the submit's answer): then a button offers
+     * it again, which is a tap. A refusal by the student is final for this page.
+     */
+    async askSubscription(): Promise<void> {
+      const outcome = await requestReviewSubscription()
+      this.setData({ offerSubscribe: outcome === 'failed', subscribed: outcome === 'accepted' })
+    },
+
+    onSubscribe(): void {
+      void this.askSubscription()
+    },
+
     async onSubmit(): Promise<void> {
       if (this.data.busy || !submit) return
       clearFeedback(this)
@@ -128,6 +144,8 @@ Component({
           statusText: out.registration.status_display,
           retryAction: '',
         })
+        // Asked only after the submit is done; whatever the answer, the result above stands.
+        if (out.submitted) void this.askSubscription()
       } catch (err) {
         // A step still open (StepNotReady names it): the message, and a way straight there.
         if (err instanceof ApiError && err.code === 'step_not_ready' && err.fields.step) {

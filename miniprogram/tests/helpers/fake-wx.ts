@@ -73,6 +73,14 @@ export class FakeWx {
       : opts.success?.({ tempFiles: [{ tempFilePath: chosen.path, size: chosen.size, fileType: 'image' }], type: 'image', errMsg: 'chooseMedia:ok' })), 0)
   })
 
+  /** How wx.requestSubscribeMessage answers: {tmplId: 'accept' | 'reject'} or a failure (no tap, no network). */
+  subscribeAnswer: Record<string, string> | { fail: string } = { fail: 'requestSubscribeMessage:fail' }
+  requestSubscribeMessage = jest.fn((opts: { tmplIds: string[]; success?: (r: unknown) => void; fail?: (r: { errMsg: string }) => void }) => {
+    const answer = this.subscribeAnswer
+    setTimeout(() => ('fail' in answer ? opts.fail?.({ errMsg: String(answer.fail) })
+      : opts.success?.({ ...answer, errMsg: 'requestSubscribeMessage:ok' })), 0)
+  })
+
   /** Answer `method path` with these replies in turn; the last one keeps answering. */
   on(method: string, path: string, ...replies: Reply[]): this {
     this.routes = this.routes.filter((r) => !(r.method === method && r.path === path))
@@ -175,6 +183,7 @@ export class FakeWx {
       setNavigationBarTitle: this.setNavigationBarTitle,
       chooseMessageFile: this.chooseMessageFile,
       chooseMedia: this.chooseMedia,
+      requestSubscribeMessage: this.requestSubscribeMessage,
     }
   }
 

@@ -27,12 +27,12 @@ export type Page = simulate.Component<any, any, any>
  * would not call Component() again. Each load therefore gets its own module registry, and the client's
  * config in that registry is pointed at the fake server too.
  */
-export function renderPage(page: string): Page {
+export function renderPage(page: string, configOverrides: Partial<ConfigModule.ClientConfig> = {}): Page {
   let id = ''
   jest.isolateModules(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { config } = require('../../config') as typeof ConfigModule
-    Object.assign(config, TEST_CONFIG, { getRetryDelaysMs: [...TEST_CONFIG.getRetryDelaysMs] })
+    Object.assign(config, TEST_CONFIG, { getRetryDelaysMs: [...TEST_CONFIG.getRetryDelaysMs] }, configOverrides)
     id = simulate.load(path.join(ROOT, page), { compiler: 'official', rootPath: ROOT, compilerOptions: { wxmlList: WXML } })
   })
   const comp = simulate.render(id)

@@ -163,3 +163,27 @@ test('no network when starting: 重试 starts it (the write itself is not repeat
   expect(wxf.sentTo('POST', '/api/v1/registration')).toHaveLength(2)
   expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/type/index' }))
 })
+
+test('no network for 撤回修改: 重试 sends it again without asking a second time', async () => {
+  wxf.on('GET', '/api/v1/registration', { status: 200, body: record('submitted') })
+  wxf.on('POST', '/api/v1/registration/withdraw', { fail: 'request:fail' }, { status: 200, body: record('draft') })
+  await open()
+  await tap(page, '#action-withdraw')
+  await settle()
+  expect(text(page, '#network-error')).toContain('网络连接失败')
+  await tap(page, '#retry')
+  await settle()
+  expect(wxf.showModal).toHaveBeenCalledTimes(1)
+  expect(wxf.sentTo('POST', '/api/v1/registration/withdraw')).toHaveLength(2)
+  expect(text(page, '#status')).toBe('草稿')
+})
+
+test('查看 opens 状态与历史, and 我的 is reachable from here', async () => {
+  wxf.on('GET', '/api/v1/registration', { status: 200, body: record('submitted') })
+  await open()
+  await tap(page, '#primary-action')
+  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/record/index?id=12' }))
+  expect(attrs(page, 'mine')).toMatchObject({ ariaLabel: '我的：修改密码、解除绑定、退出登录' })
+  await tap(page, '#mine')
+  expect(wxf.navigateTo).toHaveBeenCalledWith(expect.objectContaining({ url: '/pages/mine/index' }))
+})

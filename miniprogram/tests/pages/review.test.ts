@@ -118,3 +118,98 @@ test('no network when loading: 重试 loads the summary', async () => {
   await settle(8)
   expect(text(page, '#section-type')).toContain('派遣 / 一般单位录用')
 })
+
+describe('审核结果通知 after 提交', () => {
+  const TEMPLATE = 'tmpl-review-result'
+  const done = { submitted: true, already_submitted: false, message: '提交成功！', registration: { ...filled, status: 'submitted', status_display: '待鉴证' } }
+
+  async function openWithTemplate(templateId: string): Promise<Page> {
+    wxf.on('GET', '/api/v1/registration', { status: 200, body: filled })
+    page = renderPage('pages/review/index', { subscribeTemplateId: templateId })
+    page.instance.onLoad({})
+    await settle(8)
+    return page
+  }
+
+  async function submitOnce(): Promise<void> {
+    await tap(page, '#submit')
+    await settle()
+  }
+
+  test('asked once the submit succeeded, for the configured template', async () => {
+    wxf.subscribeAnswer = { [TEMPLATE]: 'accept' }
+    wxf.on('POST', SUBMIT, { status: 200, body: done })
+    await openWithTemplate(TEMPLATE)
+    expect(wxf.requestSubscribeMessage).not.toHaveBeenCalled()
+    await submitOnce()
+    expect(wxf.requestSubscribeMessage).toHaveBeenCalledTimes(1)
+    expect(wxf.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([TEMPLATE])
+    expect(text(page, '#result-message')).toBe('提交成功！')
+    expect(text(page, '#subscribed')).toContain('已订阅审核结果通知')
+  })
+
+  test('the student refuses: the submit result stands, nothing more is asked', async () => {
+    wxf.subscribeAnswer = { [TEMPLATE]: 'reject' }
+    wxf.on('POST', SUBMIT, { status: 200, body: done })
+    await openWithTemplate(TEMPLATE)
+    await submitOnce()
+    expect(text(page, '#result-message')).toBe('提交成功！')
+    expect(text(page, '#subscribed')).toBeNull()
+    expect(text(page, '#subscribe')).toBeNull()
+    expect(text(page, '#form-error')).toBeNull()
+    expect(wxf.sentTo('POST', SUBMIT)).toHaveLength(1)
+  })
+
+  test('WeChat refuses the call (no tap): the result stands, and a button asks again', async () => {
+    wxf.subscribeAnswer = { fail: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.' }
+    wxf.on('POST', SUBMIT, { status: 200, body: done })
+    await openWithTemplate(TEMPLATE)
+    await submitOnce()
+    expect(text(page, '#result-message')).toBe('提交成功！')
+    expect(text(page, '#form-error')).toBeNull()
+    expect(text(page, '#network-error')).toBeNull()
+    expect(text(page, '#subscribe')).toBe('订阅审核结果通知')
+    wxf.subscribeAnswer = { [TEMPLATE]: 'accept' }
+    await tap(page, '#subscribe')
+    expect(wxf.requestSubscribeMessage).toHaveBeenCalledTimes(2)
+    expect(text(page, '#subscribe')).toBeNull()
+    expect(text(page, '#subscribed')).toContain('已订阅')
+  })
+
+  test('requestSubscribeMessage throwing synchronously changes nothing either', async () => {
+    wxf.requestSubscribeMessage.mockImplementation(() => {
+      throw new Error('requestSubscribeMessage is not supported')
+    })
+    wxf.on('POST', SUBMIT, { status: 200, body: done })
+    await openWithTemplate(TEMPLATE)
+    await submitOnce()
+    expect(text(page, '#result-message')).toBe('提交成功！')
+    expect(text(page, '#form-error')).toBeNull()
+  })
+
+  test('no template id configured (the placeholder): never asked', async () => {
+    wxf.on('POST', SUBMIT, { status: 200, body: done })
+    await openWithTemplate('')
+    await submitOnce()
+    expect(text(page, '#result-message')).toBe('提交成功！')
+    expect(wxf.requestSubscribeMessage).not.toHaveBeenCalled()
+  })
+
+  test('a submit the server refused: not asked', async () => {
+    wxf.on('POST', SUBMIT, { status: 409, body: errorBody('step_not_ready', '请先上传佐证材料。', { step: ['evidence'] }) })
+    await openWithTemplate(TEMPLATE)
+    await submitOnce()
+    expect(wxf.requestSubscribeMessage).not.toHaveBeenCalled()
+  })
+
+  test('no answer to 提交: not asked until the retry succeeds', async () => {
+    wxf.subscribeAnswer = { [TEMPLATE]: 'accept' }
+    wxf.on('POST', SUBMIT, { fail: 'request:fail' }, { status: 200, body: done })
+    await openWithTemplate(TEMPLATE)
+    await submitOnce()
+    expect(wxf.requestSubscribeMessage).not.toHaveBeenCalled()
+    await tap(page, '#retry')
+    await settle()
+    expect(wxf.requestSubscribeMessage).toHaveBeenCalledTimes(1)
+  })
+})
