@@ -185,6 +185,15 @@ QUXIANG["WECHAT"] = {
     "API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
     "CONNECT_TIMEOUT": 3.05,
     "READ_TIMEOUT": 5,
+    # 审核结果通知 (subscribeMessage.send after 鉴证 / 退回, quxiang/api/notify.py). The template is the one
+    # chosen in the mini-program's admin console; FIELDS maps our values to its keywords (thing1, phrase2…):
+    # "result" 结果 (鉴证通过 / 已退回), "reason" 退回原因 (or 无), "time" 处理时间, "name" 学生姓名.
+    "REVIEW_TEMPLATE_ID": os.environ.get("WECHAT_REVIEW_TEMPLATE_ID", ""),
+    "REVIEW_TEMPLATE_FIELDS": {"name": "thing1", "result": "phrase2", "reason": "thing3", "time": "time4"},
+    "REVIEW_PAGE": "pages/home/index",  # what the message opens
+    "MINIPROGRAM_STATE": os.environ.get("WECHAT_MINIPROGRAM_STATE", "formal"),  # developer | trial | formal
+    # access_token lives 7200 s; it is refetched this long before WeChat's expires_in runs out.
+    "TOKEN_REFRESH_MARGIN_SECONDS": 300,
 }
 QUXIANG["API_TOKEN_TTL_SECONDS"] = int(os.environ.get("QUXIANG_API_TOKEN_TTL_SECONDS", str(7 * 24 * 3600)))
 

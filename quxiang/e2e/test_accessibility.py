@@ -217,8 +217,14 @@ def test_office_pages(open_student, e2e_server, e2e_browser, files, tmp_path, vi
 
         visit(page, e2e_server, "/office/reports/", audit, "office statistics")
         visit(page, e2e_server, "/office/reports/export/", audit, "office national export")
-        with page.expect_download():  # an export is audited too
+        # The export runs as a background job: its page polls the worker, then offers the file.
+        with page.expect_navigation():
             page.locator("#export-form button[type=submit]").click()
+        expect(page.locator("#export-done")).to_be_visible(timeout=60_000)
+        audit(page, "office national export job")
+        with page.expect_download() as download:  # the finished file, through the access-checked view
+            page.locator("#export-download").click()
+        assert download.value.suggested_filename.startswith("graduates-")
         visit(page, e2e_server, "/office/integrity/", audit, "office integrity checks")
 
         # 抽查回访: draw every verified record, then the run's page with its call forms.

@@ -4,8 +4,10 @@ codes stay text and nothing is read as a formula; counts and rates are numbers."
 from __future__ import annotations
 
 import io
+import itertools
+import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 import xlsxwriter
@@ -16,6 +18,9 @@ from quxiang.reports.tables import Pct, Table
 
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 EXPORT_CHUNK_SIZE = 2000
+# Excel's rows per sheet (the header row included); past it a sheet goes on in another one.
+SHEET_ROW_LIMIT = 1_048_576
+SHEET_TITLE = "毕业去向"
 
 
 def table_xlsx(*, table: Table, title: str) -> bytes:
@@ -45,27 +50,72 @@ def table_xlsx(*, table: Table, title: str) -> bytes:
     return buf.getvalue()
 
 
-def national_export_write(*, rows: Iterable[tuple], full_id: bool, out: IO[bytes] | None = None) -> tuple[IO[bytes], int]:
+def national_export_write(
+    *, rows: Iterable[tuple], full_id: bool, out: IO[bytes] | None = None, by_college: bool = False,
+    progress: Callable[[int], None] | None = None, progress_every: int = EXPORT_CHUNK_SIZE,
+) -> tuple[IO[bytes], int]:
     """Write the national export of `rows` (tuples of `national_export_rows`) with constant memory.
 
     xlsxwriter's constant_memory mode flushes every row to a temporary file as it goes (and writes strings
-    inline instead of a shared-string table), so memory does not grow with the cohort. The workbook goes to
-    `out` or to an anonymous temporary file that disappears when it is closed. Returns (file at offset 0,
-    number of students)."""
+    inline instead of a shared-string table), so memory does not grow with the cohort. `by_college`: rows
+    of `national_export_rows(by_college=True)`, one sheet per college. A sheet that reaches Excel's row
+    limit goes on in a new sheet ("… (2)"): xlsxwriter would otherwise drop the rows past it without a
+    word. `progress(n)` is called every `progress_every` students. The workbook goes to `out` or to an
+    anonymous temporary file that disappears when it is closed. Returns (file at offset 0, students)."""
     out = out if out is not None else tempfile.TemporaryFile(prefix="quxiang-export-", suffix=".xlsx")
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **_SAFE_OPTIONS})
-    sheet = book.add_worksheet("毕业去向")
     bold = book.add_format({"bold": True})
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, len(EXPORT_COLUMNS) - 1, 14)
-    for col, name in enumerate(EXPORT_COLUMNS):
-        sheet.write_string(0, col, name, bold)
-    write = sheet.write_string
+    names: set[str] = set()
+
+    def new_sheet(title: str):
+        sheet = book.add_worksheet(_sheet_name(title, names))
+        sheet.freeze_panes(1, 0)
+        sheet.set_column(0, len(EXPORT_COLUMNS) - 1, 14)
+        for col, name in enumerate(EXPORT_COLUMNS):
+            sheet.write_string(0, col, name, bold)
+        return sheet
+
     count = 0
-    for count, cells in enumerate(export_cells(rows, full_id=full_id), start=1):
-        for col, value in enumerate(cells):
-            if value:
-                write(count, col, safe_cell(value))
+    for title, group in _groups(rows, by_college=by_college):
+        sheet, line, part = new_sheet(title), 0, 1
+        write = sheet.write_string
+        for cells in export_cells(group, full_id=full_id):
+            if line >= SHEET_ROW_LIMIT - 1:  # the header takes one row of each sheet
+                part += 1
+                sheet, line = new_sheet(f"{title} ({part})"), 0
+                write = sheet.write_string
+            line += 1
+            for col, value in enumerate(cells):
+                if value:
+                    write(line, col, safe_cell(value))
+            count += 1
+            if progress is not None and count % progress_every == 0:
+                progress(count)
+    if not names:  # nobody to export: the header alone
+        new_sheet(SHEET_TITLE)
     book.close()
     out.seek(0)
     return out, count
+
+
+def _groups(rows: Iterable[tuple], *, by_college: bool) -> Iterator[tuple[str, Iterable[tuple]]]:
+    """(sheet title, rows) pairs: one sheet, or one per college (rows sorted by college code, which the
+    first two fields of each row carry: code and name)."""
+    if not by_college:
+        yield SHEET_TITLE, rows
+        return
+    for (code, name), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        yield f"{code} {name}".strip(), (r[2:] for r in group)
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A name Excel accepts: at most 31 characters, none of []:*?/\\, no apostrophe at either end, unique
+    (ignoring case)."""
+    clean = re.sub(r"[\[\]:*?/\\]", "-", title).strip("'") or SHEET_TITLE
+    name, n = clean[:31].rstrip("'"), 1
+    while name.casefold() in taken:
+        n += 1
+        suffix = f"~{n}"
+        name = clean[:31 - len(suffix)].rstrip("'") + suffix
+    taken.add(name.casefold())
+    return name

@@ -25,6 +25,10 @@ class NationalExportForm(forms.Form):
     )
     reason = forms.CharField(label=_("用途说明"), required=False, max_length=200,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    by_college = forms.BooleanField(
+        label=_("按学院分工作表"), required=False,
+        help_text=_("每个学院一个工作表（按学院代码排序）。不勾选时全部学生在一个工作表中。一个工作表最多 1,048,575 行学生，超出时自动续到下一个工作表。"),
+    )
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)

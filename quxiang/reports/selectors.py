@@ -251,13 +251,17 @@ _EXPORT_FIELDS = (
 )
 
 
-def national_export_rows(*, user: User, year: int, verified_only: bool = False) -> QuerySet:
-    """The cohort as tuples of `_EXPORT_FIELDS` (no model instances), one per student, by 学号.
+def national_export_rows(*, user: User, year: int, verified_only: bool = False, by_college: bool = False) -> QuerySet:
+    """The cohort as tuples of `_EXPORT_FIELDS` (no model instances), one per student, by 学号; with
+    `by_college`, by college code and then 学号, each tuple led by the college's code and name.
     Use `.iterator(chunk_size=…)`: on PostgreSQL that is a server-side cursor."""
     students = scope(user=user, queryset=Student.objects.filter(graduation_year=year))
     qs = _with_records(students)
     if verified_only:
         qs = qs.filter(state=Status.VERIFIED)
+    if by_college:
+        return qs.order_by("college__code", "student_number").values_list(
+            "college__code", "college__name", *_EXPORT_FIELDS)
     return qs.order_by("student_number").values_list(*_EXPORT_FIELDS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -21,27 +22,56 @@ class ExportFile:
     rows: int
 
 
+def national_export_filename(*, year: int, full_id: bool) -> str:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return f"graduates-{year}-{'full' if full_id else 'masked'}-{stamp}.xlsx"
+
+
+def national_export_build(
+    *, actor: User, year: int, full_id: bool = False, verified_only: bool = False, by_college: bool = False,
+    out: IO[bytes] | None = None, progress: Callable[[int], None] | None = None,
+    progress_every: int = EXPORT_CHUNK_SIZE,
+) -> ExportFile:
+    """Write the national export of the cohort `year`, as `actor` may see it, to `out` (or an anonymous
+    temporary file), calling `progress(n)` every `progress_every` students. Logs nothing: see
+    national_export_log."""
+    rows = national_export_rows(user=actor, year=year, verified_only=verified_only, by_college=by_college)
+    file, count = national_export_write(rows=rows.iterator(chunk_size=EXPORT_CHUNK_SIZE), full_id=full_id,
+                                        out=out, by_college=by_college, progress=progress,
+                                        progress_every=progress_every)
+    return ExportFile(file=file, filename=national_export_filename(year=year, full_id=full_id), rows=count)
+
+
+def national_export_log(
+    *, actor: User, year: int, rows: int, full_id: bool, reason: str = "", verified_only: bool = False,
+    by_college: bool = False, ip: str | None = None, job_id: int | None = None,
+) -> None:
+    """The audit entry of one national export: who, which cohort, masked or not, and why (a full one)."""
+    detail = {"what": "national_export", "year": year, "rows": rows, "full_id": full_id,
+              "verified_only": verified_only}
+    if by_college:
+        detail["by_college"] = True
+    if job_id is not None:
+        detail["job"] = job_id
+    if full_id:
+        detail["reason"] = reason
+    audit_record(actor=actor, action=AuditAction.EXPORT, ip=ip, detail=detail)
+
+
 def national_export_create(
     *, actor: User, year: int, full_id: bool = False, reason: str = "", verified_only: bool = False,
     ip: str | None = None, out: IO[bytes] | None = None,
 ) -> ExportFile:
-    """Build the national export of the cohort `year` and log it. The national ID is masked unless
-    `full_id`, which needs a reason; the reason goes into the audit log with the export."""
+    """Build the national export of the cohort `year` at once and log it (the benchmarks; the office's page
+    runs it as a background job, reports/jobs.py). The national ID is masked unless `full_id`, which needs
+    a reason; the reason goes into the audit log with the export."""
     reason = (reason or "").strip()
     if full_id and not reason:
         raise ValueError("a full export needs a reason")
-    rows = national_export_rows(user=actor, year=year, verified_only=verified_only).iterator(
-        chunk_size=EXPORT_CHUNK_SIZE
-    )
-    file, count = national_export_write(rows=rows, full_id=full_id, out=out)
-    detail = {"what": "national_export", "year": year, "rows": count, "full_id": full_id,
-              "verified_only": verified_only}
-    if full_id:
-        detail["reason"] = reason
-    audit_record(actor=actor, action=AuditAction.EXPORT, ip=ip, detail=detail)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    kind = "full" if full_id else "masked"
-    return ExportFile(file=file, filename=f"graduates-{year}-{kind}-{stamp}.xlsx", rows=count)
+    export = national_export_build(actor=actor, year=year, full_id=full_id, verified_only=verified_only, out=out)
+    national_export_log(actor=actor, year=year, rows=export.rows, full_id=full_id, reason=reason,
+                        verified_only=verified_only, ip=ip)
+    return export
 
 
 def statistics_download_log(*, actor: User, year: int, table: str, ip: str | None = None) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
 from quxiang.core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
-from quxiang.reports import selectors, services
+from quxiang.jobs.models import JobStatus
+from quxiang.jobs.services import job_expire_stale
+from quxiang.reports import jobs, selectors, services
 from quxiang.reports.exports import table_xlsx
 from quxiang.reports.forms import NationalExportForm, YearForm
 from quxiang.reports.tables import chart_data, statistics_tables
@@ -45,18 +48,53 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 @office_required
 def national_export(request: HttpRequest) -> HttpResponse:
+    """The form; submitting it queues the export as a background job and opens the job's page."""
     years = selectors.cohort_years(user=request.user)
     if request.method == "POST":
         form = NationalExportForm(request.POST, years=years)
         if form.is_valid():
             data = form.cleaned_data
-            export = services.national_export_create(
+            job = jobs.national_export_start(
                 actor=request.user, year=data["year"], full_id=data["full_id"], reason=data["reason"],
-                verified_only=data["verified_only"], ip=client_ip(request),
+                verified_only=data["verified_only"], by_college=data["by_college"], ip=client_ip(request),
             )
-            # FileResponse closes the anonymous temporary file when the download ends; closing deletes it.
-            return FileResponse(export.file, as_attachment=True, filename=export.filename,
-                                content_type=XLSX_CONTENT_TYPE)
+            return redirect("reports:export_job", pk=job.pk)
     else:
         form = NationalExportForm(initial={"year": years[0]} if years else None, years=years)
-    return render(request, "reports/export.html", {"form": form, "years": years})
+    return render(request, "reports/export.html", {
+        "form": form, "years": years, "recent": jobs.export_job_list(user=request.user),
+    })
+
+
+@office_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = job_expire_stale(job=jobs.export_job_get(user=request.user, pk=pk))
+    return render(request, "reports/export_job.html", {
+        "job": job, "status": jobs.export_job_status_payload(job=job),
+        "file_name": jobs.export_job_file_name(job=job),
+    })
+
+
+@never_cache
+@office_required
+def export_job_status(request: HttpRequest, pk: int) -> JsonResponse:
+    job = job_expire_stale(job=jobs.export_job_get(user=request.user, pk=pk))
+    return JsonResponse(jobs.export_job_status_payload(job=job), json_dumps_params={"ensure_ascii": False})
+
+
+@office_required
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The finished file, to the person who started the export only (404 for anybody else, and while the
+    job runs: a file is offered only once the job is done, never a half-written one)."""
+    job = jobs.export_job_get(user=request.user, pk=pk)
+    if job.status != JobStatus.DONE or not job.result_file:
+        raise Http404
+    try:
+        fh = job.result_file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    # FileResponse closes the file when the download ends.
+    response = FileResponse(fh, as_attachment=True, filename=jobs.export_job_file_name(job=job),
+                            content_type=XLSX_CONTENT_TYPE)
+    response["Cache-Control"] = "private, no-store"
+    return response

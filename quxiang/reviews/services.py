@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from quxiang.accounts.models import User
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
+from quxiang.core.notify import notify_decision_on_commit
 from quxiang.organisations.services import organisation_upsert_from_registration
 from quxiang.registrations.changes import RecordConflict, registration_lock_submitted
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
@@ -59,6 +60,7 @@ def registration_verify(*, registration: Registration, actor: User, ip: str | No
         audit_record(actor=actor, action=AuditAction.VERIFY, ip=ip, registration=reg,
                      detail={"verification_no": reg.verification_no})
         organisation_upsert_from_registration(registration=reg)
+        notify_decision_on_commit(registration_id=reg.pk)  # after COMMIT; a failure never undoes this
         return reg
 
 
@@ -76,6 +78,7 @@ def registration_return(*, registration: Registration, actor: User, reason: str,
         reg.refresh_from_db()
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.RETURN, actor=actor, note=reg.return_reason)
         audit_record(actor=actor, action=AuditAction.RETURN, ip=ip, registration=reg, detail={"reason": reg.return_reason})
+        notify_decision_on_commit(registration_id=reg.pk)
         return reg
 
 

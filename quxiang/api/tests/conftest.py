@@ -19,6 +19,11 @@
   ===================  ======================================================================
 
   ``wechat.go_down()`` points API_BASE at a closed port (connection refused).
+  It also implements the server-side calls of the 审核结果通知 (issue 10):
+  ``GET /cgi-bin/token`` hands out ``TOKEN-<n>`` with ``expires_in = server.token_expires_in``;
+  ``POST /cgi-bin/message/subscribe/send`` answers 40001 for a token it did not hand out (or that
+  ``wechat.revoke_tokens()`` revoked), else the next errcode of ``server.send_errcodes`` (then 0); an errcode
+  of ``"slow"`` sleeps SLOW_SECONDS first. ``wechat.sends`` / ``wechat.token_fetches`` list what arrived.
 * Students bound through the API (``make_bound_student`` / ``bound_student``), each from its own client
   address, so that a test's failed logins from 127.0.0.1 (per-address limit) never touch them.
 """
@@ -39,11 +44,13 @@ import pytest
 from django.test import Client
 
 from quxiang.api.tests.helpers import PASSWORD, SESSION_KEY, ApiUser, bind, new_address, new_code
+from quxiang.api.wechat import wechat_token_forget
 from quxiang.testing.factories import StudentFactory
 
 WECHAT_READ_TIMEOUT = 0.5
 WECHAT_CONNECT_TIMEOUT = 1.0
 SLOW_SECONDS = 2.0
+REVIEW_TEMPLATE_ID = "tmpl-review-result"
 
 _ERRCODES = {"invalid": 40029, "used": 40163, "limit": 45011, "busy": -1, "blocked": 40226, "unknown-error": 99999}
 
@@ -55,6 +62,9 @@ class _WeChatHandler(http.server.BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         self.server.received.append({"path": url.path, **query})
+        if url.path == "/cgi-bin/token":
+            self._issue_token(query)
+            return
         if url.path != "/sns/jscode2session":
             self._send(404, {"errcode": 404, "errmsg": "not found"})
             return
@@ -73,6 +83,38 @@ class _WeChatHandler(http.server.BaseHTTPRequestHandler):
         else:
             errcode = _ERRCODES.get(code, 40029)
             self._send(200, {"errcode": errcode, "errmsg": f"fake error {errcode}"})
+
+    def _issue_token(self, query: dict[str, str]) -> None:
+        if query.get("grant_type") != "client_credential" or not query.get("secret"):
+            self._send(200, {"errcode": 40013, "errmsg": "invalid appid"})
+            return
+        with self.server.lock:
+            self.server.token_count += 1
+            token = f"TOKEN-{self.server.token_count}"
+            self.server.valid_tokens.add(token)
+        self._send(200, {"access_token": token, "expires_in": self.server.token_expires_in})
+
+    def do_POST(self) -> None:  # noqa: N802
+        url = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            body = None
+        self.server.received.append({"path": url.path, **query, "body": body})
+        if url.path != "/cgi-bin/message/subscribe/send":
+            self._send(404, {"errcode": 404, "errmsg": "not found"})
+            return
+        if query.get("access_token") not in self.server.valid_tokens:
+            self._send(200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
+            return
+        with self.server.lock:
+            errcode = self.server.send_errcodes.pop(0) if self.server.send_errcodes else 0
+        if errcode == "slow":
+            time.sleep(SLOW_SECONDS)
+            errcode = 0
+        self._send(200, {"errcode": errcode, "errmsg": "ok" if not errcode else f"fake error {errcode}"})
 
     def _send(self, status: int, body: Any) -> None:
         self._send_raw(status, json.dumps(body).encode(), "application/json")
@@ -96,7 +138,16 @@ class _WeChatServer(http.server.ThreadingHTTPServer):
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _WeChatHandler)
-        self.received: list[dict[str, str]] = []
+        self.received: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.received.clear()
+        self.token_count = 0
+        self.token_expires_in = 7200
+        self.valid_tokens: set[str] = set()
+        self.send_errcodes: list[int | str] = []
 
     @property
     def base_url(self) -> str:
@@ -139,14 +190,27 @@ class FakeWeChat:
     def go_down(self) -> None:
         self._set(API_BASE=closed_port_url())
 
+    @property
+    def sends(self) -> list[dict[str, Any]]:
+        return [r for r in self.received if r["path"] == "/cgi-bin/message/subscribe/send"]
+
+    @property
+    def token_fetches(self) -> list[dict[str, Any]]:
+        return [r for r in self.received if r["path"] == "/cgi-bin/token"]
+
+    def revoke_tokens(self) -> None:
+        """WeChat invalidated every token handed out so far (e.g. someone fetched a new one elsewhere)."""
+        self.server.valid_tokens.clear()
+
 
 @pytest.fixture(autouse=True)
 def wechat(settings, _wechat_server) -> FakeWeChat:
     """Every API test talks to the fake WeChat server, with a short read timeout for the "slow" case."""
     fake = FakeWeChat(server=_wechat_server, settings=settings)
     fake._set(API_BASE=_wechat_server.base_url, READ_TIMEOUT=WECHAT_READ_TIMEOUT,
-              CONNECT_TIMEOUT=WECHAT_CONNECT_TIMEOUT)
-    _wechat_server.received.clear()
+              CONNECT_TIMEOUT=WECHAT_CONNECT_TIMEOUT, REVIEW_TEMPLATE_ID=REVIEW_TEMPLATE_ID)
+    _wechat_server.reset()
+    wechat_token_forget()  # no token cached by an earlier test (the cache outlives a test)
     return fake
 
 

@@ -46,6 +46,7 @@ from quxiang.integrity import services as integrity
 from quxiang.integrity.models import Outcome
 from quxiang.registrations import changes
 from quxiang.registrations.models import Registration
+from quxiang.reports.jobs import national_export_start
 from quxiang.testing.factories import (
     StudentFactory,
     UserFactory,
@@ -66,6 +67,7 @@ STUDENTS = frozenset({STUDENT})
 STAFF = frozenset({COUNSELOR, OFFICER, OFFICE, ADMIN})
 OFFICE_ONLY = frozenset({OFFICE, ADMIN})
 OWNER_AND_STAFF = STUDENTS | STAFF
+EXPORT_OWNER = frozenset({OFFICE})
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -115,6 +117,10 @@ WEB: dict[str, Rule] = {
     "imports:problems": Rule(OFFICE_ONLY),
     "reports:statistics": Rule(STAFF),
     "reports:export": Rule(OFFICE_ONLY),
+    # An export's page and file: the office user who started it only (the admin is somebody else).
+    "reports:export_job": Rule(EXPORT_OWNER),
+    "reports:export_job_status": Rule(EXPORT_OWNER),
+    "reports:export_download": Rule(EXPORT_OWNER),
     "integrity:index": Rule(OFFICE_ONLY),
     "integrity:sampling": Rule(OFFICE_ONLY),
     "integrity:sample_run": Rule(OFFICE_ONLY),
@@ -213,6 +219,7 @@ class World:
     run_pk: int
     item_pk: int
     follow_up_pk: int
+    export_pk: int
 
 
 def build_world() -> World:
@@ -232,10 +239,11 @@ def build_world() -> World:
     follow_up = integrity.sample_item_send_back(item=item, actor=office, note="请核实单位名称")
     job = ImportJob.objects.create(created_by=office, original_name="名单.xlsx", status=ImportStatus.DONE,
                                    problems=[{"row": 3, "student_number": "1", "name": "某", "reasons": ["学号有误"]}])
+    export = national_export_start(actor=office, year=student.graduation_year)  # a finished job (eager)
     users = {ANON: None, STUDENT: student.user, COUNSELOR: counselor, OFFICER: officer, OFFICE: office,
              ADMIN: admin}
     return World(users=users, v1=v1, v2=v2, evidence=v1.evidence_files.first(), draft_evidence=draft_evidence, job=job, run_pk=run.pk, item_pk=item.pk,
-                 follow_up_pk=follow_up.pk)
+                 follow_up_pk=follow_up.pk, export_pk=export.pk)
 
 
 def web_url(name: str, route: str, world: World) -> str:
@@ -246,6 +254,8 @@ def web_url(name: str, route: str, world: World) -> str:
         "evidence:download": world.evidence.pk, "integrity:sample_run": world.run_pk,
         "integrity:sample_item_outcome": world.item_pk, "integrity:sample_item_send_back": world.item_pk,
         "integrity:follow_up_resolve": world.follow_up_pk,
+        "reports:export_job": world.export_pk, "reports:export_job_status": world.export_pk,
+        "reports:export_download": world.export_pk,
     }
     params = {"step": "type", "code": world.v1.verification_no}
 
