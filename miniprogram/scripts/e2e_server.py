@@ -8,7 +8,9 @@
 * a control server for the tests (what a counselor or the database would tell): ``POST /student``
   ``{"level": "bachelor"}`` → an untouched demo student with the initial password, ``POST /return``
   ``{"student_number", "reason"}`` → the counselor's 退回 (``POST /verify`` → 鉴证通过) through the review service, ``POST /organisation`` → an
-  enterprise of the demo directory, ``GET /wechat`` → what the
+  enterprise of the demo directory, ``GET /destination-types`` → the API's answer to
+  /api/v1/reference/destination-types, ``GET /evidence?student_number=`` → the record's evidence rows and every
+  file under the media dir, ``GET /wechat`` → what the
   fake WeChat server received, ``GET /server-errors`` → the 5xx lines of the server log.
 
 Once everything answers it prints one JSON line ``{"api": ..., "wechat": ..., "control": ...}`` on stdout; it
@@ -103,6 +105,12 @@ class ControlHandler(JsonHandler):
             self.send_json(200, WECHAT_RECEIVED)
         elif self.path == "/server-errors":
             self.send_json(200, server_errors())
+        elif self.path == "/destination-types":
+            with LOCK:
+                self.send_json(200, destination_types())
+        elif self.path.startswith("/evidence?"):
+            number = parse_qs(urlsplit(self.path).query)["student_number"][-1]
+            self.send_json(200, evidence_of(number))
         else:
             self.send_json(404, {})
 
@@ -149,6 +157,38 @@ def claim_student(level: str, number: str | None) -> dict[str, Any]:
             return {"student_number": s.student_number, "name": s.name, "password": s.national_id[-6:],
                     "education_level": s.education_level}
     raise LookupError(f"no untouched demo student {level} {number}")
+
+
+def destination_types() -> list[dict[str, Any]]:
+    """What the API's GET /api/v1/reference/destination-types answers (over HTTP, with a student's token)."""
+    from django.db import close_old_connections
+
+    from quxiang.accounts.services import user_set_password
+    from quxiang.api.services import api_token_issue
+    from quxiang.roster.models import Student
+
+    close_old_connections()
+    number = claim_student("bachelor", None)["student_number"]
+    user = Student.objects.get(student_number=number).user
+    user_set_password(user=user, password="Quxiang-E2E-Reference-1!")
+    token, _ = api_token_issue(user=user)
+    req = urllib.request.Request(os.environ["QUXIANG_E2E_API"] + "/api/v1/reference/destination-types",
+                                 headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def evidence_of(number: str) -> dict[str, Any]:
+    """The evidence rows of a student's record, and every file under the media dir (a half upload shows)."""
+    from django.db import close_old_connections
+
+    from quxiang.evidence.models import EvidenceFile
+
+    close_old_connections()
+    rows = EvidenceFile.objects.filter(registration__student__student_number=number)
+    media = Path(os.environ["QUXIANG_TEST_MEDIA_DIR"])
+    files = sorted(str(f.relative_to(media)) for f in media.rglob("*") if f.is_file()) if media.exists() else []
+    return {"rows": [r.file.name for r in rows], "media_files": files}
 
 
 def directory_organisation() -> dict[str, Any]:
@@ -246,6 +286,7 @@ def main() -> int:
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
         )
         api = f"http://127.0.0.1:{port}"
+        os.environ["QUXIANG_E2E_API"] = api
         if not wait_healthy(proc, api):
             sys.stderr.write((var_dir / "server.log").read_text(errors="replace")[-5000:])
             return 1

@@ -1,4 +1,4 @@
-/* global setTimeout, clearTimeout */
+/* global setTimeout, clearTimeout, fetch */
 /**
  * Starts scripts/e2e_server.py (the real Django server on a temporary SQLite database with the demo school,
  * the fake WeChat server, and a control server) and hands its addresses to the tests in QUXIANG_MP_E2E.
@@ -37,6 +37,11 @@ module.exports = async function globalSetup() {
       reject(new Error(`cannot run ${PYTHON} (set PYTHON to the project's venv python, or create ../.venv: make install): ${err.message}`))
     })
   })
-  process.env.QUXIANG_MP_E2E = line
+  // The types the API lists, so that tests/e2e/types.test.ts has one test per type (a new type is covered).
+  const env = JSON.parse(line)
+  const answer = await fetch(`${env.control}/destination-types`)
+  if (!answer.ok) throw new Error(`GET /api/v1/reference/destination-types (via the control server): ${await answer.text()}`)
+  env.destination_types = await answer.json()
+  process.env.QUXIANG_MP_E2E = JSON.stringify(env)
   process.stdout.write(`\n[e2e] servers ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${line}\n`)
 }

@@ -271,3 +271,41 @@ test('a fourth file is refused with the server’s message; the three stay liste
   await loaded(again, 'the evidence page again')
   expect(again.instance.data.files).toHaveLength(3)
 })
+
+test('a network drop mid-upload: no half file or row on the server, 重试 uploads the file once', async () => {
+  const student = await claimStudent()
+  await bindWithForcedPasswordChange(wxr, student)
+  await chooseType(wxr, 'dispatch', 'dispatch_general')
+  await organisationFromDirectory()
+  const evidence = openPage('pages/evidence/index')
+  await loaded(evidence, 'the evidence page')
+  const before = await control<{ rows: string[]; media_files: string[] }>('GET', `/evidence?student_number=${student.student_number}`)
+  expect(before.rows).toEqual([])
+
+  wxr.dropNextUpload = true
+  wxr.choose(e2eEnv().files['agreement.pdf'])
+  await tap(evidence, '#choose-chat')
+  await until(() => evidence.querySelector('#retry') && !evidence.instance.data.busy, `重试 offered (${lastAnswers(wxr)})`)
+  expect(text(evidence, '#retry')).toBe('重试')
+  expect(evidence.instance.data.files).toHaveLength(0)
+  // The server kept nothing of the half body: no row, no new file in the media dir.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const dropped = await control<{ rows: string[]; media_files: string[] }>('GET', `/evidence?student_number=${student.student_number}`)
+  expect(dropped.rows).toEqual([])
+  expect(dropped.media_files).toEqual(before.media_files)
+
+  const uploads = wxr.sent.filter((s) => s.kind === 'upload')
+  await tap(evidence, '#retry')
+  await until(() => evidence.instance.data.files.length === 1, `the file listed after 重试 (${lastAnswers(wxr)})`)
+  const retried = wxr.sent.filter((s) => s.kind === 'upload')
+  expect(retried).toHaveLength(uploads.length + 1)
+  const key = uploads[uploads.length - 1].header['Idempotency-Key']
+  expect(key).toBeTruthy()
+  expect(retried[retried.length - 1].header['Idempotency-Key']).toBe(key)
+  const after = await control<{ rows: string[]; media_files: string[] }>('GET', `/evidence?student_number=${student.student_number}`)
+  expect(after.rows).toHaveLength(1)
+  expect(after.media_files).toHaveLength(before.media_files.length + 1)
+  const again = openPage('pages/evidence/index')
+  await loaded(again, 'the evidence page again')
+  expect(again.instance.data.files).toHaveLength(1)
+})

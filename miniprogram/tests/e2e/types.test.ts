@@ -1,6 +1,6 @@
 /**
- * End to end: one registration per 一级去向 of the manual (one type each; 一般单位录用 is in
- * registration.test.ts), through the type → organisation → evidence → archive → 提交 pages that the type
+ * End to end: one registration per leaf 去向 type that GET /api/v1/reference/destination-types lists (a
+ * fresh demo student each), through the type → organisation → evidence → archive → 提交 pages that the type
  * needs, against the real server. The values typed are what a student would copy from the documents.
  */
 import { type Page, tap, text, type } from '../helpers/simulate'
@@ -80,17 +80,18 @@ async function nextPage(from: string): Promise<string> {
   }, `the step after ${from} (${lastAnswers(wxr, 2)})`)
 }
 
-test.each([
-  ['dispatch', 'dispatch_military', 'employer'],
-  ['further_study', 'study_master', 'school'],
-  ['abroad', 'abroad_study', 'abroad'],
-  ['labour_contract', 'labour_contract', 'employer'],
-  ['flexible', 'flexible_freelance', 'none'],
-  ['research_assistant', 'research_assistant', 'employer'],
-  ['grassroots', 'grassroots_west', 'employer'],
-  ['awaiting', 'awaiting_job_hunting', 'none'],
-  ['not_seeking', 'not_seeking_other', 'none'],
-])('%s / %s: every step the type needs, then 提交 → 待鉴证', async (group, leaf, kind) => {
+interface Leaf { key: string; name: string; org_kind: string }
+interface Group { key: string; name: string; leaves: Leaf[] }
+
+// Every leaf type the API lists (fetched once by global-setup.js), so a type added later is covered too.
+const TYPES: Array<[string, string, string]> = (e2eEnv() as unknown as { destination_types: Group[] }).destination_types
+  .flatMap((g) => g.leaves.map((l): [string, string, string] => [g.key, l.key, l.org_kind]))
+
+test('the API lists the types of the manual', () => {
+  expect(TYPES.length).toBeGreaterThan(9)
+})
+
+test.each(TYPES)('%s / %s: every step the type needs, then 提交 → 待鉴证', async (group, leaf, kind) => {
   const student = await claimStudent()
   await bindWithForcedPasswordChange(wxr, student)
   let page = await chooseType(wxr, group, leaf)

@@ -67,8 +67,28 @@ export function claimStudent(query: { level?: string; student_number?: string } 
   return control<DemoStudent>('POST', '/student', query)
 }
 
+/**
+ * A network drop mid-upload: send the headers (full Content-Length) and the first half of the body, then
+ * destroy the socket, as when the phone loses its signal. Fails like wx.uploadFile does.
+ */
+function sendHalfThenDrop(url: string, header: Record<string, string>, body: Buffer): Promise<Answer> {
+  return new Promise((_resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { ...header, 'Content-Length': String(body.length) } })
+    req.on('error', () => undefined) // the destroy below is ours
+    req.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+      // Let the server read the half before the connection goes.
+      setTimeout(() => {
+        req.destroy()
+        reject(new Error('network connection lost'))
+      }, 200)
+    })
+  })
+}
+
 export class RealWx extends FakeWx {
   readonly phone = randomUUID().slice(0, 8)
+  /** The next wx.uploadFile loses the connection after half of its body (once). */
+  dropNextUpload = false
   /** Every answer the server gave, for assertions and for debugging a failure. */
   answers: Array<{ sent: Sent; status: number; body: string; json: unknown }> = []
 
@@ -130,7 +150,11 @@ export class RealWx extends FakeWx {
           content,
           Buffer.from(`\r\n--${boundary}--\r\n`),
         ])
-        send('POST', opts.url, { ...header, 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body, opts.timeout).then((answer) => {
+        const multipart = { ...header, 'Content-Type': `multipart/form-data; boundary=${boundary}` }
+        const drop = this.dropNextUpload
+        this.dropNextUpload = false
+        const sending = drop ? sendHalfThenDrop(opts.url, multipart, body) : send('POST', opts.url, multipart, body, opts.timeout)
+        sending.then((answer) => {
           this.record(sent, answer)
           listeners.forEach((l) => l({ progress: 100, totalBytesSent: body.length, totalBytesExpectedToSend: body.length }))
           opts.success?.({ statusCode: answer.status, data: answer.body.toString('utf8'), errMsg: 'uploadFile:ok' } as WechatMiniprogram.UploadFileSuccessCallbackResult)
