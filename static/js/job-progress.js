@@ -1,5 +1,5 @@
-// A background job's page (the national export): poll the job's status, move the progress bar, and
-// reload the page when the job stops (it then shows the download link or the error).
+// A background job's page (roster import, national export): poll the job's status, move the progress bar,
+// and reload the page when the job stops (it then shows the result, the download link or the error).
 (function () {
   "use strict";
   var box = document.querySelector("[data-job-status]");

@@ -290,7 +290,7 @@ def test_a_running_job_shows_a_progress_bar_that_polls_the_status(office_client,
     job_progress(job_id=run.pk, done=12, total=100)
     job_progress(job_id=run.pk, done=40, total=100, durable=False)
     page = text(office_client.get(reverse("imports:job", kwargs={"pk": a_job.pk})))
-    assert "<progress" in page and 'value="40"' in page and "js/imports.js" in page
+    assert "<progress" in page and 'value="40"' in page and "js/job-progress.js" in page
     assert reverse("imports:status", kwargs={"pk": a_job.pk}) in page
     response = office_client.get(reverse("imports:status", kwargs={"pk": a_job.pk}))
     assert response.json()["progress"] == 40 and response.json()["running"] is True
