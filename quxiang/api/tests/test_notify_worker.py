@@ -11,7 +11,7 @@ from quxiang.reviews.services import registration_return
 from quxiang.testing.factories import counselor_of, make_submitted
 
 
-def test_a_returned_record_is_notified_by_a_worker_process(wechat, bound_student, workers, monkeypatch):
+def test_a_returned_record_is_notified_by_a_worker_process(wechat, bound_student, workers, monkeypatch):  # noqa: F811 - the imported fixture
     # The worker process reads its settings from the environment: point it at the fake WeChat server.
     monkeypatch.setenv("WECHAT_API_BASE", wechat.server.base_url)
     monkeypatch.setenv("WECHAT_REVIEW_TEMPLATE_ID", REVIEW_TEMPLATE_ID)

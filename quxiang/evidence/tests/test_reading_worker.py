@@ -5,7 +5,6 @@ then finishes with exactly one reading. Same set-up and skips as quxiang/jobs/te
 from __future__ import annotations
 
 import psycopg
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from quxiang.evidence.models import EvidenceReading, ReadingStatus
@@ -26,7 +25,7 @@ def upload_agreement():
     return evidence_add(registration=reg, upload=SimpleUploadedFile("协议书.pdf", data), actor=reg.student.user)
 
 
-def test_an_uploaded_pdf_is_read_by_a_worker_process(workers):
+def test_an_uploaded_pdf_is_read_by_a_worker_process(workers):  # noqa: F811 - the imported fixture
     worker = workers("r1")
     evidence = upload_agreement()
     wait_for(lambda: EvidenceReading.objects.filter(evidence=evidence).exists(), what="the reading", worker=worker)
@@ -37,7 +36,7 @@ def test_an_uploaded_pdf_is_read_by_a_worker_process(workers):
     wait_for(lambda: Job.objects.get(pk=job.pk).status == JobStatus.DONE, what="the job", worker=worker)
 
 
-def test_a_worker_killed_while_writing_the_reading_leaves_one_reading_after_redelivery(workers):
+def test_a_worker_killed_while_writing_the_reading_leaves_one_reading_after_redelivery(workers):  # noqa: F811 - the imported fixture
     first = workers("r1")
     blocker = psycopg.connect(_database_url(), autocommit=False)
     try:
