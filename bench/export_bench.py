@@ -4,7 +4,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/quxiang_bench .venv/bin/python bench/export_bench.py \\
         --year 2026 --runs 3
 
-Both sides export the same rows with the same cell text (quxiang.reports.selectors.export_cells, escaped
+Both sides export the same rows with the same cell text (quxiang.reports.national.export_cells, escaped
 with safe_cell, national ID masked):
 
 * ours    — quxiang.reports.services.national_export_create: values_list + .iterator(chunk_size=2000)
@@ -56,7 +56,7 @@ def child(impl: str, year: int, out: str) -> None:
     else:
         import pandas as pd
 
-        from quxiang.reports.selectors import EXPORT_COLUMNS, export_cells, national_export_rows
+        from quxiang.reports.national import EXPORT_COLUMNS, export_cells, national_export_rows
         from quxiang.reviews.exports import safe_cell
 
         records = list(national_export_rows(user=office, year=year))

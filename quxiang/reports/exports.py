@@ -13,7 +13,7 @@ from typing import IO
 import xlsxwriter
 
 from quxiang.core.xlsx import safe_cell
-from quxiang.reports.selectors import EXPORT_COLUMNS, export_cells
+from quxiang.reports.national import EXPORT_COLUMNS, export_cells
 from quxiang.reports.tables import Pct, Table
 
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}

@@ -25,7 +25,7 @@ from quxiang.jobs.models import Job, JobStatus
 from quxiang.jobs.selectors import job_percent
 from quxiang.jobs.services import job_create, job_enqueue, job_finish, job_progress
 from quxiang.reports.exports import EXPORT_CHUNK_SIZE
-from quxiang.reports.selectors import national_export_rows
+from quxiang.reports.national import national_export_rows
 from quxiang.reports.services import national_export_build, national_export_log
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from quxiang.accounts.models import User
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
 from quxiang.reports.exports import EXPORT_CHUNK_SIZE, national_export_write
-from quxiang.reports.selectors import national_export_rows
+from quxiang.reports.national import national_export_rows
 
 
 @dataclass

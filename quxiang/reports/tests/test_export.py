@@ -12,7 +12,7 @@ from django.urls import reverse
 from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.jobs.models import Job
 from quxiang.reports.jobs import KIND_EXPORT
-from quxiang.reports.selectors import EXPORT_COLUMNS
+from quxiang.reports.national import EXPORT_COLUMNS
 from quxiang.reports.services import national_export_create
 from quxiang.testing.factories import StudentFactory, UserFactory, make_verified
 
