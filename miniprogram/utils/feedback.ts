@@ -70,3 +70,22 @@ export function clearFeedback(page: PageLike): void {
 export function toast(title: string, icon: 'none' | 'success' = 'none'): void {
   wx.showToast({ title, icon, duration: icon === 'none' ? 3000 : 1500, fail: () => undefined })
 }
+
+/**
+ * Runs one page action the same way everywhere: the old feedback goes, the action is remembered for
+ * 重试 while it runs, and a failure is shown on the page (the input stays). Returns whether it worked.
+ */
+export async function attempt(
+  page: PageLike, action: string, work: () => Promise<void>, fieldMap: FieldMap = {},
+): Promise<boolean> {
+  clearFeedback(page)
+  page.setData({ retryAction: action })
+  try {
+    await work()
+    page.setData({ retryAction: '' })
+    return true
+  } catch (err) {
+    showFeedback(page, explain(err, fieldMap))
+    return false
+  }
+}

@@ -1,7 +1,8 @@
 // 档案信息 (only for the types and education levels that have it: the server's `steps` say so): 生源地主管单位
 // and where the personnel file goes, with 匹配 (the student's 生源地) and 与签约单位相同 (the employer).
 import { api, ApiError, type Schemas } from '../../utils/api'
-import { clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
+import { attempt, clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
+import { loadStep } from '../../utils/reference'
 import { goToStep, skipToStep, stepLabel } from '../../utils/routes'
 
 type Archive = Schemas['ArchiveIn']
@@ -45,27 +46,18 @@ Component({
     },
 
     async load(): Promise<void> {
-      clearFeedback(this)
-      this.setData({ retryAction: 'load' })
-      try {
-        const [reg, groups] = await Promise.all([
-          api.get('/api/v1/registration'),
-          api.get('/api/v1/reference/destination-types'),
-        ])
+      await attempt(this, 'load', async () => {
+        const { reg, leaf } = await loadStep()
         // Postgraduates and types without an archive never see this step: go where the server says.
         if (!reg.steps.includes('archive')) {
           skipToStep(reg.next_step)
           return
         }
-        let hasEmployer = false
-        for (const g of groups) for (const l of g.leaves) if (l.key === reg.destination_type) hasEmployer = l.org_kind === 'employer'
         const saved = reg.archive as Record<string, string | null | undefined>
         const form: Form = {}
         for (const name of NAMES) form[name] = this.data.form[name] ?? saved[name] ?? ''
-        this.setData({ loaded: true, hasEmployer, form, retryAction: '', stepLabel: stepLabel(reg.steps, 'archive') })
-      } catch (err) {
-        showFeedback(this, explain(err))
-      }
+        this.setData({ loaded: true, hasEmployer: leaf?.org_kind === 'employer', form, stepLabel: stepLabel(reg.steps, 'archive') })
+      })
     },
 
     fill(values: Archive): void {

@@ -2,7 +2,8 @@
 // (wx.chooseMedia), uploaded one at a time with a progress bar, listed with remove. The server checks the
 // file (type, size, at most 3) and its message is shown as it is.
 import { api, ApiError, idempotentAction, type Schemas, uploadEvidence } from '../../utils/api'
-import { clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
+import { attempt, clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
+import { loadStep } from '../../utils/reference'
 import { goToStep, stepLabel } from '../../utils/routes'
 
 type Evidence = Schemas['EvidenceOut']
@@ -72,20 +73,11 @@ Component({
     },
 
     async load(): Promise<void> {
-      clearFeedback(this)
-      this.setData({ retryAction: 'load' })
-      try {
-        const [reg, groups] = await Promise.all([
-          api.get('/api/v1/registration'),
-          api.get('/api/v1/reference/destination-types'),
-        ])
-        let hint = ''
-        for (const g of groups) for (const l of g.leaves) if (l.key === reg.destination_type) hint = l.evidence_hint
-        this.setData({ loaded: true, evidenceHint: hint, retryAction: '', stepLabel: stepLabel(reg.steps, 'evidence') })
+      await attempt(this, 'load', async () => {
+        const { reg, leaf } = await loadStep()
+        this.setData({ loaded: true, evidenceHint: leaf?.evidence_hint ?? '', stepLabel: stepLabel(reg.steps, 'evidence') })
         this.list(reg.evidence)
-      } catch (err) {
-        showFeedback(this, explain(err))
-      }
+      })
     },
 
     list(files: Evidence[]): void {

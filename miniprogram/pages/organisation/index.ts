@@ -1,12 +1,12 @@
 // 单位信息 / 学校信息: the fields of the type's organisation kind, 检索匹配 by USCC from the unit library, the
 // region cascade from the API's GB/T 2260 tree, the country list (中国香港/澳门/台湾 first). The server checks it all.
 import { api, ApiError, type Schemas } from '../../utils/api'
-import { clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
+import { attempt, clearFeedback, explain, showFeedback, toast } from '../../utils/feedback'
 import {
   type FieldSpec, orgFields, type RegionNode, regionChosen, regionColumns, regionPath,
   stepTitle,
 } from '../../utils/orgform'
-import { codeLists, type Option } from '../../utils/reference'
+import { codeLists, loadStep, type Option } from '../../utils/reference'
 import { goToStep, skipToStep, stepLabel } from '../../utils/routes'
 
 type Form = Record<string, string>
@@ -55,15 +55,8 @@ Component({
     },
 
     async load(): Promise<void> {
-      clearFeedback(this)
-      this.setData({ retryAction: 'load' })
-      try {
-        const [reg, groups] = await Promise.all([
-          api.get('/api/v1/registration'),
-          api.get('/api/v1/reference/destination-types'),
-        ])
-        const leaves = ([] as Schemas['DestinationLeafOut'][]).concat(...groups.map((g) => g.leaves))
-        const leaf = leaves.find((l) => l.key === reg.destination_type)
+      await attempt(this, 'load', async () => {
+        const { reg, leaf } = await loadStep()
         const kind = leaf ? leaf.org_kind : 'none'
         const fields = orgFields(kind, { typeKey: leaf?.key, signedOnLabel: reg.signed_on_label })
         if (!fields.length) {
@@ -83,16 +76,14 @@ Component({
         const optionNames: Record<string, string[]> = {}
         for (const [name, list] of Object.entries(options)) optionNames[name] = list.map((o) => o.name)
         this.setData({
-          loaded: true, fields, options, optionNames, title: stepTitle(kind), retryAction: '',
+          loaded: true, fields, options, optionNames, title: stepTitle(kind),
           stepLabel: stepLabel(reg.steps, 'organisation'),
         })
         if (typeof wx.setNavigationBarTitle === 'function') {
           wx.setNavigationBarTitle({ title: stepTitle(kind), fail: () => undefined })
         }
         this.fill(form)
-      } catch (err) {
-        showFeedback(this, explain(err))
-      }
+      })
     },
 
     /** Put values into the form and the pickers' display names. */

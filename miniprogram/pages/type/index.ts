@@ -1,7 +1,8 @@
 // 去向类型: the two-level choice (一级去向, then the type) with the manual's explanation and the evidence
 // each type needs. Changing the type clears what no longer applies; the server lists that in `notices`.
 import { api, type Schemas } from '../../utils/api'
-import { clearFeedback, explain, showFeedback } from '../../utils/feedback'
+import { attempt, clearFeedback, explain, showFeedback } from '../../utils/feedback'
+import { loadStep } from '../../utils/reference'
 import { goToStep, stepLabel } from '../../utils/routes'
 
 type Group = Schemas['DestinationGroupOut']
@@ -35,18 +36,11 @@ Component({
     },
 
     async load(): Promise<void> {
-      clearFeedback(this)
-      this.setData({ retryAction: 'load' })
-      try {
-        const [groups, reg] = await Promise.all([
-          api.get('/api/v1/reference/destination-types'),
-          api.get('/api/v1/registration'),
-        ])
-        this.setData({ groups, loaded: true, retryAction: '', stepLabel: stepLabel(reg.steps, 'type') })
+      await attempt(this, 'load', async () => {
+        const { reg, groups } = await loadStep()
+        this.setData({ groups, loaded: true, stepLabel: stepLabel(reg.steps, 'type') })
         if (reg.destination_type) this.pick(reg.destination_type)
-      } catch (err) {
-        showFeedback(this, explain(err))
-      }
+      })
     },
 
     /** Select a type by key, opening its group. */

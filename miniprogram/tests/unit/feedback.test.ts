@@ -1,5 +1,5 @@
 import { ApiError, NetworkError } from '../../utils/api'
-import { explain, showFeedback } from '../../utils/feedback'
+import { attempt, explain, showFeedback } from '../../utils/feedback'
 import { type FakeWx, installFakeWx } from '../helpers/fake-wx'
 
 let wxf: FakeWx
@@ -51,4 +51,24 @@ test('an error the client already acted on (redirect) shows nothing', () => {
 
 test('a bug in our code still gives a Chinese message, never a raw exception', () => {
   expect(explain(new TypeError('x is undefined')).formError).toBe('出了点问题，请稍后再试。')
+})
+
+function fakePage(data: Record<string, unknown> = {}) {
+  return { data, setData(patch: Record<string, unknown>) { Object.assign(this.data, patch) } }
+}
+
+test('attempt: a dropped connection keeps the action for 重试 and shows the network message', async () => {
+  const page = fakePage({ formError: '旧的错误', form: { name: '已填写' } })
+  const ok = await attempt(page, 'save', () => Promise.reject(new NetworkError('timeout', '网络不给力，请重试。')))
+  expect(ok).toBe(false)
+  expect(page.data).toMatchObject({ retryAction: 'save', networkError: '网络不给力，请重试。', formError: '', form: { name: '已填写' } })
+})
+
+test('attempt: a refusal places field messages through the map; success clears 重试 and old messages', async () => {
+  const page = fakePage()
+  await attempt(page, 'save', () => Promise.reject(new ApiError(422, 'invalid', '请检查', { student_number: ['请输入学号。'] })), MAP)
+  expect(page.data).toMatchObject({ errors: { studentNumber: '请输入学号。' } })
+  const ok = await attempt(page, 'save', () => Promise.resolve())
+  expect(ok).toBe(true)
+  expect(page.data).toMatchObject({ retryAction: '', errors: {}, formError: '', networkError: '' })
 })
