@@ -7,9 +7,17 @@ The broker is Redis in production and kombu's filesystem transport under var/ fo
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("quxiang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic jobs (`celery -A config beat`, or a worker started with -B): old job result files leave storage
+# every night (quxiang.jobs.services.job_results_expire). A CELERY_BEAT_SCHEDULE setting adds to this.
+app.conf.beat_schedule = {
+    "jobs-expire-results": {"task": "jobs.expire_results", "schedule": crontab(hour=3, minute=17)},
+    **(app.conf.beat_schedule or {}),
+}

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("QUXIANG_VAR_DIR", BASE_DIR / "var"))
@@ -128,12 +129,75 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Files browsers ask for at the site root (/favicon.ico), served by whitenoise without a URL pattern.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
+
+
+# --- files: Django's storage API (issue 11, docs/decisions.md "Object storage (issue 11)") -------------
+# Evidence, job result files (exports) and import files live in STORAGES["default"]: the local disk under
+# var/ (`make run`, one server), or S3-compatible object storage (MinIO, Ceph RGW, a cloud bucket) when
+# QUXIANG_STORAGE=s3, for several app servers and workers. Private either way: no MEDIA_URL, no public
+# ACL; a file is only ever served through the authorised view (quxiang.core.storage).
+QUXIANG_STORAGE = os.environ.get("QUXIANG_STORAGE", "local").strip().lower() or "local"
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "").strip() or None  # None: AWS itself
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "").strip() or None
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "").strip() or None
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME", "").strip() or "us-east-1"
+
+
+def s3_storage_backend(*, endpoint_url: str | None, bucket: str, access_key: str | None, secret_key: str | None,
+                       region: str = "us-east-1") -> dict:
+    """STORAGES["default"] for an S3 endpoint: private objects, path-style addressing (MinIO, moto), and
+    small timeouts: an object store that does not answer fails an upload or a download within seconds
+    (the user gets a Chinese message or the 503 page), it does not hang a worker."""
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
+    mib = 1024 * 1024
+    # Evidence (≤ 10 MB) goes up as one PUT streamed from Django's temporary upload file; a large export
+    # in 8 MB parts, two at a time and at most two in memory (s3transfer's default would hold ten).
+    transfer = TransferConfig(multipart_threshold=64 * mib, multipart_chunksize=8 * mib, max_concurrency=2,
+                              io_chunksize=256 * 1024)
+    transfer.max_in_memory_upload_chunks = 2
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket, "endpoint_url": endpoint_url, "region_name": region,
+            "access_key": access_key, "secret_key": secret_key,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True, "querystring_expire": 60,  # url() is never used; if it were: signed, 60 s
+            # Generated names (uuid) never collide; no HEAD request before every upload.
+            "file_overwrite": True,
+            # Reading a file (evidence OCR) spools to a temporary file past 2.5 MB instead of memory.
+            "max_memory_size": int(2.5 * mib),
+            "client_config": Config(
+                s3={"addressing_style": "path"}, signature_version="s3v4",
+                connect_timeout=2, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"},
+                # Checksums only where S3 requires them: MinIO and Ceph RGW releases before 2025 refuse
+                # the streamed (aws-chunked) uploads botocore sends by default.
+                request_checksum_calculation="when_required", response_checksum_validation="when_required",
+            ),
+            "transfer_config": transfer,
+        },
+    }
+
+
+def default_storage_backend() -> dict:
+    if QUXIANG_STORAGE == "local":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(VAR_DIR / "private-media"), "base_url": None},
+        }
+    if QUXIANG_STORAGE != "s3":
+        raise ImproperlyConfigured(f"QUXIANG_STORAGE must be local or s3, not {QUXIANG_STORAGE!r}.")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("QUXIANG_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (see docs/deploy.md).")
+    return s3_storage_backend(endpoint_url=AWS_S3_ENDPOINT_URL, bucket=AWS_STORAGE_BUCKET_NAME,
+                              access_key=AWS_ACCESS_KEY_ID, secret_key=AWS_SECRET_ACCESS_KEY,
+                              region=AWS_S3_REGION_NAME)
+
+
 STORAGES = {
-    # Evidence is private: no MEDIA_URL, files are only served through the authorised view.
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "private-media"), "base_url": None},
-    },
+    "default": default_storage_backend(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -197,8 +197,10 @@ STORAGES = {
 # A template naming a static file that is not in the manifest falls back to the plain name rather than
 # turning the page into a 500.
 WHITENOISE_MANIFEST_STRICT = False
-# Evidence goes through Django's storage API (STORAGES["default"], private, no MEDIA_URL): the
-# file system under QUXIANG_VAR_DIR here; docs/deploy.md shows the django-storages (S3) switch.
+# Evidence, export results and import files go through Django's storage API (STORAGES["default"], set in
+# base.py, private, no MEDIA_URL): the disk under QUXIANG_VAR_DIR, or with QUXIANG_STORAGE=s3 the bucket
+# AWS_STORAGE_BUCKET_NAME at AWS_S3_ENDPOINT_URL (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+# AWS_S3_REGION_NAME); several app servers need the bucket (docs/decisions.md "Object storage (issue 11)").
 if _env("FILE_UPLOAD_TEMP_DIR"):
     FILE_UPLOAD_TEMP_DIR = _env("FILE_UPLOAD_TEMP_DIR")
 

@@ -5,13 +5,16 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CACHES, STORAGES, celery_broker_options
+from .base import CACHES, QUXIANG_STORAGE, STORAGES, celery_broker_options
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
-# A real worker started by quxiang/jobs/tests/test_worker.py is handed the test run's media folder.
-_tmp = Path(os.environ.get("QUXIANG_TEST_MEDIA_DIR") or tempfile.mkdtemp(prefix="quxiang-test-media-"))
-STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(_tmp), "base_url": None}}}
+# Files: a throwaway folder on the local disk; a real worker started by quxiang/jobs/tests/test_worker.py
+# is handed the test run's media folder. The object-storage tests switch to S3 themselves (a moto server on
+# 127.0.0.1, quxiang/core/tests/s3.py); QUXIANG_STORAGE=s3 with AWS_* set runs the whole suite on S3.
+if QUXIANG_STORAGE != "s3":
+    _tmp = Path(os.environ.get("QUXIANG_TEST_MEDIA_DIR") or tempfile.mkdtemp(prefix="quxiang-test-media-"))
+    STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {"location": str(_tmp), "base_url": None}}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None

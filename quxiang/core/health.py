@@ -1,9 +1,9 @@
 """Readiness check for load balancers and monitoring, and the 503 page when the database is away.
 
-`ready` (GET /healthz/ready): 200 {"database": "ok", "cache": "ok"}, or 503 with the part that failed,
-e.g. {"database": "ok", "cache": "error"}. No detail of the error reaches the response (it is logged).
-The load balancer takes an app server out of rotation on 503; `/healthz` (core.views.healthz) stays the
-cheap liveness probe that touches neither.
+`ready` (GET /healthz/ready): 200 {"database": "ok", "cache": "ok", "storage": "ok"}, or 503 with the
+part that failed, e.g. {"database": "ok", "cache": "error", "storage": "ok"}. No detail of the error
+reaches the response (it is logged). The load balancer takes an app server out of rotation on 503;
+`/healthz` (core.views.healthz) stays the cheap liveness probe that touches none of them.
 
 `ServiceUnavailableMiddleware`: when PostgreSQL (or Redis, which holds the sessions) is unreachable, the
 user gets the Chinese 503 page (templates/503.html) with `Retry-After`, not a 500 with a trace. It
@@ -27,6 +27,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from quxiang.core.storage import storage_check
 
 logger = logging.getLogger("quxiang.health")
 
@@ -118,10 +120,11 @@ def _cache_aliases() -> list[str]:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    """Is this app server able to serve? Checks the database (SELECT 1) and the cache (set/get; the
-    sessions' cache too when it is a separate one)."""
+    """Is this app server able to serve? Checks the database (SELECT 1), the cache (set/get; the
+    sessions' cache too when it is a separate one) and the file store (the bucket answers; the local
+    folder is writable)."""
     caches_ok = all(check_cache(alias) == "ok" for alias in _cache_aliases())
-    result = {"database": check_database(), "cache": "ok" if caches_ok else "error"}
+    result = {"database": check_database(), "cache": "ok" if caches_ok else "error", "storage": storage_check()}
     healthy = all(v == "ok" for v in result.values())
     return JsonResponse(result, status=200 if healthy else 503)
 

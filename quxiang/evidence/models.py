@@ -66,6 +66,14 @@ class EvidenceReading(models.Model):
     error = models.CharField(_("错误说明"), max_length=300, blank=True)
     seconds = models.FloatField(_("耗时（秒）"), default=0)
     read_at = models.DateTimeField(_("识别时间"), auto_now=True)
+    # Near-duplicate content (evidence/similarity.py, the integrity check evidence_near_duplicate): a cache
+    # filled by the check, valid while `content_for` equals `sha256` (a re-read file has a new sha256); the
+    # signature also only while its content (the grams left once the corpus' template is removed) has the
+    # fingerprint `content_key`. Written with bulk_update, so caching never moves `read_at`.
+    content_for = models.CharField(max_length=64, blank=True)
+    content_shingles = models.BinaryField(default=b"", blank=True)  # the text's bigram hashes (uint32)
+    content_key = models.CharField(max_length=16, blank=True)
+    content_signature = models.BinaryField(default=b"", blank=True)  # MinHash of the filled-in content
 
     class Meta:
         verbose_name = verbose_name_plural = _("材料识别结果")

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from quxiang.core.storage import STORAGE_ERRORS
 from quxiang.evidence.fields import evidence_fields_extract
 from quxiang.evidence.models import EvidenceFile, EvidenceReading, ReadingStatus
 
@@ -187,11 +188,13 @@ def evidence_read(*, evidence_id: int) -> EvidenceReading | None:
     if evidence is None:
         return None
     try:
+        # Through the storage API (the disk or the object store; at most EVIDENCE_MAX_BYTES).
         with evidence.file.open("rb") as handle:
             data = handle.read()
-    except OSError:
+    except STORAGE_ERRORS as exc:
+        message = _("文件无法打开。") if isinstance(exc, FileNotFoundError) else _("文件存储暂时无法连接，未能识别。")
         return _store(evidence, evidence.sha256, {
-            "status": ReadingStatus.FAILED, "error": _("文件无法打开。"), "text": "", "fields": {}})
+            "status": ReadingStatus.FAILED, "error": message, "text": "", "fields": {}})
     sha256 = hashlib.sha256(data).hexdigest()
     existing = EvidenceReading.objects.filter(evidence=evidence).first()
     if existing is not None and existing.sha256 == sha256 and existing.status != ReadingStatus.FAILED:

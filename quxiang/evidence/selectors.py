@@ -65,40 +65,93 @@ def org_names_match(typed: str, found: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= ORG_SIMILARITY
 
 
+# A branch names itself after its parent: 某某公司 → 某某公司崇明分公司, 某某银行 → 某某银行浦东支行.
+_BRANCH_WORDS = ("分公司", "分行", "支行", "分院", "分店", "分部", "分所", "办事处", "营业部", "分中心", "分厂")
+
+
+def org_branch_of(typed: str, found: str) -> bool:
+    """One of the two names is the other plus a branch (某某公司崇明分公司 is a branch of 某某公司): the same
+    organisation for the name, but a branch has a USCC of its own, so a different code is expected."""
+    a, b = org_name_normalise(typed), org_name_normalise(found)
+    if len(a) < 4 or len(b) < 4 or a == b:
+        return False
+    (short, _s), (long, long_raw) = sorted([(a, typed), (b, found)], key=lambda x: len(x[0]))
+    # The branch word is looked for in the name as written: the normalised one has lost its 公司.
+    return long.startswith(short) and any(word in text_fold(long_raw) for word in _BRANCH_WORDS)
+
+
+@dataclass(frozen=True)
+class EvidenceSays:
+    """What a record's readable evidence says, all files together."""
+
+    orgs: list[str]
+    usccs: list[str]
+    persons: list[str]
+    text: str
+
+
+def evidence_says(readings) -> EvidenceSays:
+    """readings: (fields, text) of the record's readable (已识别) files."""
+    readings = list(readings)
+    return EvidenceSays(
+        orgs=list(dict.fromkeys(o for f, _t in readings for o in (f or {}).get("orgs", []))),
+        usccs=list(dict.fromkeys(c for f, _t in readings for c in (f or {}).get("usccs", []))),
+        persons=list(dict.fromkeys(p for f, _t in readings for p in (f or {}).get("persons", []))),
+        text="\n".join(t for _f, t in readings),
+    )
+
+
 def _compact(text: str) -> str:
     return text_fold(text).replace(" ", "").replace("\n", "").upper()
 
 
-def _org_item(typed: str, orgs: list[str], texts: str) -> ComparisonItem:
-    label = _("单位名称")
+def _org_item(typed: str, says: EvidenceSays) -> ComparisonItem:
+    label, orgs = _("单位名称"), says.orgs
     if any(org_names_match(typed, org) for org in orgs) or (
-            len(org_name_normalise(typed)) >= 4 and org_name_normalise(typed) in org_name_normalise(texts)):
+            len(org_name_normalise(typed)) >= 4 and org_name_normalise(typed) in org_name_normalise(says.text)):
         return ComparisonItem("org", label, typed, orgs, MATCH)
     if orgs:
         return ComparisonItem("org", label, typed, orgs, MISMATCH, _("材料中的单位与填写的不一致"))
     return ComparisonItem("org", label, typed, orgs, UNKNOWN, _("材料中未找到单位名称"))
 
 
-def _uscc_item(typed: str, usccs: list[str], texts: str) -> ComparisonItem:
-    label = _("统一社会信用代码")
+def _uscc_item(typed: str, says: EvidenceSays, org_name: str) -> ComparisonItem:
+    label, usccs = _("统一社会信用代码"), says.usccs
     code = _compact(typed)
-    if code in usccs or (len(code) == 18 and code in _compact(texts)):
+    if code in usccs or (len(code) == 18 and code in _compact(says.text)):
         return ComparisonItem("uscc", label, typed, usccs, MATCH)
+    if usccs and org_name and any(org_branch_of(org_name, org) for org in says.orgs):
+        return ComparisonItem("uscc", label, typed, usccs, UNKNOWN,
+                              _("材料出自分支机构，分支机构有自己的信用代码，与填写的不同属正常"))
     if usccs:
         return ComparisonItem("uscc", label, typed, usccs, MISMATCH, _("材料中的信用代码与填写的不一致"))
     return ComparisonItem("uscc", label, typed, usccs, UNKNOWN, _("材料中未找到有效的信用代码"))
 
 
-def _name_item(typed: str, persons: list[str], texts: str) -> ComparisonItem:
-    label = _("学生姓名")
+def _name_item(typed: str, says: EvidenceSays) -> ComparisonItem:
+    label, persons = _("学生姓名"), says.persons
     name = person_name_normalise(typed)
     if name in persons:
         return ComparisonItem("name", label, typed, persons, MATCH)
     if persons:
         return ComparisonItem("name", label, typed, persons, MISMATCH, _("材料中的姓名与学生不一致"))
-    if len(name) >= 2 and name in _compact(texts):
+    if len(name) >= 2 and name in _compact(says.text):
         return ComparisonItem("name", label, typed, persons, MATCH)
     return ComparisonItem("name", label, typed, persons, UNKNOWN, _("材料中未找到姓名"))
+
+
+def evidence_items_compare(*, org_name: str, uscc: str, student_name: str,
+                           says: EvidenceSays) -> list[ComparisonItem]:
+    """✓ / ✗ / 未识别 for each typed item (left blank: not compared) against what readable evidence says.
+    The one rule of the record page and of the integrity check evidence_mismatch."""
+    items = []
+    if org_name:
+        items.append(_org_item(org_name, says))
+    if uscc:
+        items.append(_uscc_item(uscc, says, org_name))
+    if student_name:
+        items.append(_name_item(student_name, says))
+    return items
 
 
 def _file_reading(evidence: EvidenceFile) -> FileReading:
@@ -117,21 +170,17 @@ def registration_evidence_comparison(*, registration: Registration) -> EvidenceC
     the record's readable evidence says and ✓ / ✗ / 未识别."""
     files = list(EvidenceFile.objects.filter(registration=registration).select_related("reading"))
     comparison = EvidenceComparison(files=[_file_reading(f) for f in files])
-    readings = [f.reading for f, summary in zip(files, comparison.files, strict=True)
+    readings = [(f.reading.fields, f.reading.text) for f, summary in zip(files, comparison.files, strict=True)
                 if summary.status == ReadingStatus.READ]
-    orgs = list(dict.fromkeys(o for r in readings for o in r.fields.get("orgs", [])))
-    usccs = list(dict.fromkeys(c for r in readings for c in r.fields.get("usccs", [])))
-    persons = list(dict.fromkeys(p for r in readings for p in r.fields.get("persons", [])))
-    texts = "\n".join(r.text for r in readings)
-    typed = [("org", registration.org_name), ("uscc", registration.org_uscc), ("name", registration.student.name)]
-    for key, value in typed:
-        if not value:
-            continue
-        if not readings:
-            label = {"org": _("单位名称"), "uscc": _("统一社会信用代码"), "name": _("学生姓名")}[key]
-            note = _("材料尚未识别或无法识别") if files else _("未上传佐证材料")
-            comparison.items.append(ComparisonItem(key, label, value, [], UNKNOWN, note))
-            continue
-        build = {"org": _org_item, "uscc": _uscc_item, "name": _name_item}[key]
-        comparison.items.append(build(value, {"org": orgs, "uscc": usccs, "name": persons}[key], texts))
+    if readings:
+        comparison.items = evidence_items_compare(
+            org_name=registration.org_name, uscc=registration.org_uscc, student_name=registration.student.name,
+            says=evidence_says(readings))
+        return comparison
+    note = _("材料尚未识别或无法识别") if files else _("未上传佐证材料")
+    labels = {"org": _("单位名称"), "uscc": _("统一社会信用代码"), "name": _("学生姓名")}
+    for key, value in (("org", registration.org_name), ("uscc", registration.org_uscc),
+                       ("name", registration.student.name)):
+        if value:
+            comparison.items.append(ComparisonItem(key, labels[key], value, [], UNKNOWN, note))
     return comparison

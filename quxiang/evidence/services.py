@@ -3,7 +3,6 @@ two tabs still stop at the limit."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Iterable
 
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from quxiang.accounts.models import User
 from quxiang.core.errors import DomainError
+from quxiang.core.storage import STORAGE_ERRORS, storage_delete_quietly
 from quxiang.evidence.checks import check_evidence_file
 from quxiang.evidence.models import EvidenceFile, evidence_path
 from quxiang.evidence.reading import evidence_reading_after_commit
@@ -34,7 +34,10 @@ def _lock_at_evidence_step(registration: Registration) -> Registration:
 
 def evidence_add(*, registration: Registration, upload: UploadedFile, actor: User) -> EvidenceFile:
     """Check the file's content, then store it under a generated name, recorded as the kind of evidence
-    the record's type asks for. Raises ValidationError (the file), RegistrationStateError (the record)."""
+    the record's type asks for. Raises ValidationError (the file, or a store that cannot take it),
+    RegistrationStateError (the record). The content is checked before anything is stored; a failure after
+    the file was stored removes it again, so no object is left without its row. Called outside a
+    transaction (as every door does): a caller's transaction rolled back later would orphan the object."""
     limit = settings.QUXIANG["EVIDENCE_MAX_FILES"]
     checked = check_evidence_file(upload, max_bytes=settings.QUXIANG["EVIDENCE_MAX_BYTES"])
     stored: EvidenceFile | None = None
@@ -53,11 +56,12 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
             storage = evidence.file.storage
             name = evidence_path(evidence, checked.safe_name)
             try:
+                # Streamed: from Django's temporary upload file to the disk, or as one PUT to the object store.
                 evidence.file.name = storage.save(name, upload)
-            except OSError:
-                # A disk that fills mid-write can leave part of the file behind under our generated name.
-                with contextlib.suppress(OSError):
-                    storage.delete(name)
+            except STORAGE_ERRORS:
+                # A disk that fills mid-write, or an object store that took the bytes but did not answer,
+                # can leave the file behind under our generated name.
+                storage_delete_quietly(storage=storage, name=name)
                 raise ValidationError(
                     _("服务器暂时无法保存文件，请稍后重试。您已填写的内容不会丢失。"), code="storage"
                 ) from None
@@ -67,9 +71,9 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
             transaction.on_commit(functools.partial(evidence_reading_after_commit, evidence.pk))
         return evidence
     except BaseException:
-        # No row, no file: a failed transaction must not leave an orphan on disk.
+        # No row, no file: a failed transaction must not leave an orphan in the store.
         if stored is not None:
-            stored.file.storage.delete(stored.file.name)
+            storage_delete_quietly(storage=stored.file.storage, name=stored.file.name)
         raise
 
 
@@ -87,7 +91,9 @@ def evidence_delete(*, files: Iterable[EvidenceFile]) -> list[str]:
         stored, storage = evidence.file.name, evidence.file.storage
         names.append(evidence.original_name)
         evidence.delete()
-        transaction.on_commit(lambda n=stored, st=storage: st.delete(n))
+        # After the commit the rows are gone for good: a store that fails then leaves an orphan (logged),
+        # never an error for a deletion that happened.
+        transaction.on_commit(functools.partial(storage_delete_quietly, storage=storage, name=stored))
     return names
 
 
@@ -103,10 +109,12 @@ def evidence_carry_over(*, source: Registration, target: Registration) -> list[E
                 size=original.size, sha256=original.sha256, uploaded_by=original.uploaded_by, kind=original.kind,
             )
             storage = original.file.storage
+            name = evidence_path(evidence, original.original_name)
             try:
                 with storage.open(original.file.name, "rb") as content:
-                    evidence.file.name = storage.save(evidence_path(evidence, original.original_name), content)
-            except OSError:
+                    evidence.file.name = storage.save(name, content)
+            except STORAGE_ERRORS:
+                storage_delete_quietly(storage=storage, name=name)  # a copy half made, or made unanswered
                 raise DomainError(
                     _("服务器暂时无法复制原登记的佐证材料，请稍后重试；如仍不成功，请联系就业指导中心。"), code="storage", http_status=503
                 ) from None
@@ -119,6 +127,5 @@ def evidence_carry_over(*, source: Registration, target: Registration) -> list[E
         return copied
     except BaseException:
         for evidence in copied:
-            with contextlib.suppress(OSError):
-                evidence.file.storage.delete(evidence.file.name)
+            storage_delete_quietly(storage=evidence.file.storage, name=evidence.file.name)
         raise

@@ -342,6 +342,8 @@ def quick_verification_check(*, year: int | None = None) -> list[Finding]:
     return findings
 
 
+from quxiang.integrity.evidence_checks import EVIDENCE_CHECKS  # noqa: E402 (it builds on Check and Finding above)
+
 CHECKS: list[Check] = [
     Check("evidence_reuse", gettext_lazy("佐证材料重复使用"),
           gettext_lazy("同一份文件（按内容指纹 SHA-256 比对）出现在不同学生的记录中。同一学生重复上传不算。"),
@@ -365,6 +367,7 @@ CHECKS: list[Check] = [
     Check("quick_verify", gettext_lazy("提交后数秒内批量鉴证"),
           gettext_lazy("同一鉴证人在短时间内连续鉴证多条记录，且每条都在学生提交后很短时间内完成。"),
           quick_verification_check),
+    *EVIDENCE_CHECKS,  # issue 12: what the evidence says, class clusters (evidence_checks.py)
 ]
 
 

@@ -27,6 +27,30 @@ DEFAULTS: dict[str, Any] = {
     "QUICK_VERIFY_MIN_RECORDS": 3,
     # Sampling (抽查): default percentage offered on the form.
     "SAMPLE_DEFAULT_PERCENTAGE": 5,
+    # --- Checks on what the evidence says (issue 12, integrity/evidence_checks.py) ---
+    # Near-duplicate content (evidence/similarity.py): a character bigram in at least TEMPLATE_MIN_DOCS
+    # documents (counted by the persons they name) is template and removed; what is left must hold at least
+    # MIN_GRAMS bigrams, and two documents of different students whose contents have an estimated Jaccard
+    # similarity of at least SIMILARITY are the same document.
+    "NEAR_DUPLICATE_TEMPLATE_MIN_DOCS": 5,
+    "NEAR_DUPLICATE_MIN_GRAMS": 20,
+    "NEAR_DUPLICATE_SIMILARITY": 0.65,
+    # ... but two documents that each name their own record's student (different persons) are two students'
+    # own agreements unless nearly all their content is the same (a copy with only the name edited).
+    "NEAR_DUPLICATE_OWN_NAMED_SIMILARITY": 0.9,
+    # Class clusters: a class with at least CLASS_MIN_PLACED placed records and CLASS_MIN_FLEXIBLE flexible
+    # ones whose flexible share is at least CLASS_SHARE_RATIO × the share of its college and of the school
+    # (both computed without the class) and at least CLASS_SHARE_MIN_GAP above the higher of them.
+    "CLASS_MIN_PLACED": 10,
+    "CLASS_MIN_FLEXIBLE": 5,
+    "CLASS_SHARE_RATIO": 2.0,
+    "CLASS_SHARE_MIN_GAP": 0.25,
+    # ... and at least TEXT_MIN_RECORDS flexible records whose typed free text (organisation, address,
+    # contact, programme) is near-identical (character-bigram Jaccard ≥ TEXT_SIMILARITY), submitted within
+    # TEXT_WINDOW_MINUTES of each other and verified within TEXT_WINDOW_MINUTES of each other.
+    "TEXT_MIN_RECORDS": 3,
+    "TEXT_SIMILARITY": 0.7,
+    "TEXT_WINDOW_MINUTES": 30,
 }
 
 

@@ -8,8 +8,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
 from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
+from quxiang.jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from quxiang.registrations.models import Registration, Status
 from quxiang.roster.models import Student
+
+# The integrity app's background jobs (integrity/jobs.py).
+KIND_SCAN = "integrity.scan"
+KIND_DRAW = "integrity.sample_draw"
 
 
 def records_current(*, year: int | None = None) -> QuerySet[Registration]:
@@ -85,3 +90,33 @@ def follow_ups_for(*, user: User, status: str = "") -> QuerySet[FollowUp]:
         "registration__student__school_class", "registration__student__college",
         "registration__destination_type__parent", "created_by", "resolved_by", "reopened", "sample_item",
     ).order_by("status", "-created_at", "-id")  # "open" sorts before "resolved"
+
+
+# --- scans (the checks run as a background job, integrity/jobs.py) --------------------------------------
+
+def scan_latest(*, year: int | None, pk: int | None = None) -> Job | None:
+    """The scan to show for the cohort `year`: job `pk` when given (and a finished scan of that cohort),
+    else the latest finished one. Scans are the office's, whoever of it started them."""
+    scans = Job.objects.filter(kind=KIND_SCAN, status=JobStatus.DONE, params__year=year)
+    if pk is not None:
+        return scans.filter(pk=pk).first()
+    return scans.order_by("-finished_at", "-id").first()
+
+
+def scan_running(*, year: int | None) -> Job | None:
+    return Job.objects.filter(kind=KIND_SCAN, status__in=ACTIVE_STATUSES, params__year=year).order_by("-id").first()
+
+
+def scan_sections(*, scan: Job, checks) -> list[dict]:
+    """The page's sections of a finished scan, in the order of `checks` (the registered ones; a check
+    added since the scan shows as not run). One query for all the records shown."""
+    by_key = {c["key"]: c["findings"] for c in (scan.summary or {}).get("checks", [])}
+    records = records_for_display(ids=[i for fs in by_key.values() for f in fs for i in f["ids"]])
+    return [
+        {"check": check, "ran": check.key in by_key, "findings": [
+            {"reason": f["reason"], "records": [records[i] for i in f["ids"] if i in records],
+             "more": f["count"] - len(f["ids"])}
+            for f in by_key.get(check.key, [])
+        ]}
+        for check in checks
+    ]

@@ -15,17 +15,18 @@ from django.views.decorators.http import require_POST
 from quxiang.accounts.access import get_for_user
 from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
-from quxiang.integrity import selectors, services
-from quxiang.integrity.checks import checks_run
+from quxiang.integrity import jobs, selectors, services
+from quxiang.integrity.checks import CHECKS
 from quxiang.integrity.conf import integrity_setting
 from quxiang.integrity.forms import OutcomeForm, ResolveForm, SampleDrawForm, SendBackForm, YearForm
 from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
+from quxiang.jobs.models import JobStatus
+from quxiang.jobs.selectors import job_description, job_next_url
 from quxiang.registrations.models import Registration
 from quxiang.registrations.services import RegistrationStateError
 from quxiang.roster.models import College
 
 ITEMS_PER_PAGE = 100
-RECORDS_PER_FINDING = 50  # a finding may span thousands of records; the page lists the first ones
 
 
 def _year_form(request: HttpRequest, years: list[int]) -> tuple[YearForm, int | None]:
@@ -38,20 +39,18 @@ def _year_form(request: HttpRequest, years: list[int]) -> tuple[YearForm, int | 
 
 @office_required
 def index(request: HttpRequest) -> HttpResponse:
+    """The latest scan of the chosen cohort (the checks run as a background job: 开始检查), its findings
+    with the first records of each, and a scan still running."""
     form, year = _year_form(request, selectors.graduation_years())
-    results = checks_run(year=year)
-    shown = {id(f): f.registration_ids[:RECORDS_PER_FINDING] for _c, fs in results for f in fs}
-    records = selectors.records_for_display(ids=[i for ids in shown.values() for i in ids])
-    sections = [
-        {"check": check, "findings": [
-            {"reason": f.reason, "records": [records[i] for i in shown[id(f)] if i in records],
-             "more": len(f.registration_ids) - len(shown[id(f)])}
-            for f in findings
-        ]}
-        for check, findings in results
-    ]
+    if request.method == "POST":
+        job = jobs.scan_start(actor=request.user, year=year)
+        return redirect(job_next_url(job=job))
+    requested = request.GET.get("scan", "")
+    scan = selectors.scan_latest(year=year, pk=int(requested) if requested.isdigit() else None)
+    sections = selectors.scan_sections(scan=scan, checks=CHECKS) if scan else []
     return render(request, "integrity/index.html", {
-        "form": form, "sections": sections, "flagged": sum(1 for s in sections if s["findings"]),
+        "form": form, "year": year, "scan": scan, "running": selectors.scan_running(year=year),
+        "sections": sections, "flagged": sum(1 for s in sections if s["findings"]),
         "thresholds": {k: integrity_setting(k) for k in (
             "FLEXIBLE_SHARE_RATIO", "FLEXIBLE_MIN_RECORDS", "QUICK_VERIFY_SECONDS", "QUICK_VERIFY_WINDOW_SECONDS",
             "QUICK_VERIFY_MIN_RECORDS")},
@@ -60,21 +59,22 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @office_required
 def sampling(request: HttpRequest) -> HttpResponse:
+    """The draw runs as a background job (integrity/jobs.py); once done its run's page opens."""
     years = selectors.graduation_years()
     if request.method == "POST":
         form = SampleDrawForm(request.POST, years=years)
         if form.is_valid():
-            try:
-                run = services.sample_run_draw(
-                    actor=request.user, percentage=form.cleaned_data["percentage"], seed=form.cleaned_data["seed"],
-                    year=form.cleaned_data["year"], placed_only=form.cleaned_data["placed_only"], ip=client_ip(request),
-                )
-            except services.IntegrityRefused as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("已抽取 %(n)d 条记录，随机种子 %(seed)d。") % {
-                    "n": run.items.count(), "seed": run.seed})
-                return redirect("integrity:sample_run", pk=run.pk)
+            job = jobs.sample_draw_start(
+                actor=request.user, percentage=form.cleaned_data["percentage"], seed=form.cleaned_data["seed"],
+                year=form.cleaned_data["year"], placed_only=form.cleaned_data["placed_only"], ip=client_ip(request),
+            )
+            if job.status == JobStatus.DONE:
+                messages.success(request, job_description(job=job))
+            elif job.status == JobStatus.FAILED:
+                messages.error(request, job.error)
+                return render(request, "integrity/sampling.html", {
+                    "form": form, "runs": selectors.sample_runs_with_totals()})
+            return redirect(job_next_url(job=job))
     else:
         form = SampleDrawForm(initial={"year": years[0] if years else None, "placed_only": True}, years=years)
     return render(request, "integrity/sampling.html", {

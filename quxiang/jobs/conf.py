@@ -15,6 +15,8 @@ DEFAULTS = {
     "STALE_SECONDS": 30 * 60,
     # A job whose worker died this many times is failed instead of being run again (e.g. it runs out of memory).
     "MAX_ATTEMPTS": 3,
+    # A finished job's result file is removed from storage after this many days (the row stays: 文件已过期).
+    "RESULT_DAYS": 7,
 }
 PROGRESS_TTL = 6 * 3600
 

@@ -18,14 +18,14 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.core.files import File
-from django.db import DatabaseError, connections, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db.models import Count, F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from quxiang.core.errors import DomainError
 from quxiang.jobs.conf import PROGRESS_TTL, jobs_setting, progress_cache, progress_key
-from quxiang.jobs.models import ACTIVE_STATUSES, Job, JobStatus, job_result_name
+from quxiang.jobs.models import ACTIVE_STATUSES, Job, JobMark, JobMarkState, JobStatus, job_result_name
 from quxiang.jobs.registry import job_kind_find, job_kind_get
 
 logger = logging.getLogger(__name__)
@@ -85,14 +85,17 @@ def job_progress(*, job_id: int, done: int, total: int, durable: bool = True) ->
             progress_done=done, progress_total=total, heartbeat_at=timezone.now())
 
 
-def job_finish(*, job_id: int, result: File | None = None, result_name: str = "") -> bool:
+def job_finish(*, job_id: int, result: File | None = None, result_name: str = "",
+               summary: dict | None = None) -> bool:
     """Mark the job done; False if it had already ended. May be called inside the handler's own
     transaction, so that the work and its "done" commit together: a message redelivered after that commit
     finds the job done and does nothing. A result file is stored first and removed again if the job had
-    ended meanwhile, so no file is left without its row."""
+    ended meanwhile, so no file is left without its row. `summary` is what the job's page shows of it."""
     now = timezone.now()
     fields: dict[str, Any] = {"status": JobStatus.DONE, "finished_at": now, "heartbeat_at": now, "error": "",
                               "progress_done": F("progress_total")}
+    if summary is not None:
+        fields["summary"] = summary
     storage = Job._meta.get_field("result_file").storage
     stored = ""
     if result is not None:
@@ -120,6 +123,68 @@ def job_fail(*, job_id: int, message: str) -> bool:
             except Exception:  # the job row already says it failed; the owner's page re-checks it
                 logger.exception("job %s: on_fail of %s failed", job_id, job.kind)
     return bool(updated)
+
+
+# --- units of work done at most once per job (a reminder to one student) ------------------------------
+
+def job_mark_claim(*, job_id: int, key: str) -> bool:
+    """Claim the unit `key` of the job before its outside effect (an email): True if no run of the job
+    has claimed it before. Outside a transaction the claim commits at once, so a redelivered run sees it."""
+    try:
+        with transaction.atomic():
+            JobMark.objects.create(job_id=job_id, key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+def job_mark_done(*, job_id: int, key: str, skipped: bool = False) -> None:
+    """The unit's effect happened (or, `skipped`, there was nothing to do for it)."""
+    JobMark.objects.filter(job_id=job_id, key=key).update(
+        state=JobMarkState.SKIPPED if skipped else JobMarkState.DONE, at=timezone.now())
+
+
+def job_mark_release(*, job_id: int, key: str) -> None:
+    """The effect certainly did not happen (the mail server refused it): a later run may try again."""
+    JobMark.objects.filter(job_id=job_id, key=key, state=JobMarkState.CLAIMED).delete()
+
+
+def job_mark_keys(*, job_id: int) -> set[str]:
+    """Every unit some run of the job has claimed, whatever came of it."""
+    return set(JobMark.objects.filter(job_id=job_id).values_list("key", flat=True))
+
+
+def job_mark_counts(*, job_id: int) -> dict[str, int]:
+    """Units per state (claimed / done / skipped); a unit still `claimed` after its run ended belongs to a
+    worker that died during the effect."""
+    rows = JobMark.objects.filter(job_id=job_id).values("state").annotate(n=Count("id")).order_by()
+    counts = {state: 0 for state in JobMarkState.values}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+# --- old result files -------------------------------------------------------------------------------
+
+def job_results_expire(*, days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Remove the result files of jobs that finished more than `days` (setting RESULT_DAYS, 7) ago from
+    storage; the rows stay, marked expired (their pages say 文件已过期). The row is cleared first, so a
+    failure between the two leaves at worst a file nobody is offered, never an offered file that is gone.
+    Returns how many files were expired."""
+    now = now or timezone.now()
+    days = jobs_setting("RESULT_DAYS") if days is None else days
+    cutoff = now - dt.timedelta(days=days)
+    storage = Job._meta.get_field("result_file").storage
+    expired = 0
+    old = Job.objects.filter(finished_at__lt=cutoff).exclude(result_file="").values_list("pk", "result_file")
+    for pk, name in old.iterator(chunk_size=500):
+        if not Job.objects.filter(pk=pk, result_file=name).update(result_file="", result_expired_at=now):
+            continue  # another run of the cleanup took it
+        expired += 1
+        try:
+            storage.delete(name)
+        except Exception:  # storage unreachable: the file stays behind, nobody is offered it
+            logger.exception("job %s: expired result file %s could not be deleted", pk, name)
+    return expired
 
 
 def _last_sign_of_life(job: Job) -> dt.datetime:

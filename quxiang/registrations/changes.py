@@ -17,6 +17,7 @@ from quxiang.core.errors import DomainError
 from quxiang.evidence.services import evidence_carry_over, evidence_delete
 from quxiang.registrations.models import OPEN_STATUSES, EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.services import RegistrationStateError
+from quxiang.registrations.state import student_state_refresh
 from quxiang.roster.models import Cohort, Student
 
 # What a change request starts from: the verified version's answers, so the student edits what changed.
@@ -61,6 +62,7 @@ def registration_withdraw(*, registration: Registration, actor: User, ip: str | 
         reg.refresh_from_db()
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.WITHDRAW, actor=actor)
         audit_record(actor=actor, action=AuditAction.WITHDRAW, ip=ip, registration=reg)
+        student_state_refresh(student_id=reg.student_id)
         return reg
 
 
@@ -110,6 +112,7 @@ def registration_change_start(
             actor=actor, action=AuditAction.REOPEN if reopen else AuditAction.CHANGE, ip=ip, registration=draft,
             detail={"from_version": current.version},
         )
+        student_state_refresh(student_id=student.pk)
         # Last, as it writes files: the student removes what no longer fits instead of uploading it all again.
         evidence_carry_over(source=current, target=draft)
         return draft
@@ -134,6 +137,7 @@ def registration_change_cancel(*, student: Student, actor: User, ip: str | None 
         removed = evidence_delete(files=draft.evidence_files.all())
         version = draft.version
         draft.delete()
+        student_state_refresh(student_id=student.pk)
         audit_record(
             actor=actor, action=AuditAction.CHANGE_CANCEL, ip=ip, registration=current,
             detail={"cancelled_version": version, "files_removed": len(removed)},

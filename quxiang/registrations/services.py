@@ -46,6 +46,7 @@ from quxiang.registrations.rules import (
     organisation_fields,
 )
 from quxiang.registrations.selectors import registration_steps
+from quxiang.registrations.state import student_state_refresh
 from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
 
@@ -76,6 +77,7 @@ def registration_start(*, student: Student, actor: User) -> Registration:
             version = (Registration.objects.filter(student=student).aggregate(v=Max("version"))["v"] or 0) + 1
             registration = Registration.objects.create(student=student, version=version)
             RegistrationEvent.objects.create(registration=registration, kind=EventKind.CREATE, actor=actor)
+            student_state_refresh(student_id=student.pk)
             return registration
     except IntegrityError:
         return Registration.objects.get(student=student, status__in=OPEN_STATUSES)
@@ -289,6 +291,7 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
         if updated:
             RegistrationEvent.objects.create(registration=reg, kind=EventKind.SUBMIT, actor=actor)
             audit_record(actor=actor, action=AuditAction.SUBMIT, ip=ip, registration=reg)
+            student_state_refresh(student_id=reg.student_id)
         return bool(updated)
 
 

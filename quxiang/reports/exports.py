@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 import xlsxwriter
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 
 from quxiang.core.xlsx import safe_cell
 from quxiang.reports.national import EXPORT_COLUMNS, export_cells
@@ -57,45 +58,105 @@ def national_export_write(
     """Write the national export of `rows` (tuples of `national_export_rows`) with constant memory.
 
     xlsxwriter's constant_memory mode flushes every row to a temporary file as it goes (and writes strings
-    inline instead of a shared-string table), so memory does not grow with the cohort. `by_college`: rows
-    of `national_export_rows(by_college=True)`, one sheet per college. A sheet that reaches Excel's row
-    limit goes on in a new sheet ("… (2)"): xlsxwriter would otherwise drop the rows past it without a
-    word. `progress(n)` is called every `progress_every` students. The workbook goes to `out` or to an
-    anonymous temporary file that disappears when it is closed. Returns (file at offset 0, students)."""
+    inline instead of a shared-string table), so memory does not grow with the cohort. The data rows are
+    written by `_RowWriter`: the XML xlsxwriter's write_string writes, built a row at a time (6× faster;
+    pinned byte for byte by test_export_cells.py). `by_college`: rows of `national_export_rows(by_college=True)`,
+    one sheet per college. A sheet that reaches Excel's row limit goes on in a new sheet ("… (2)"):
+    xlsxwriter would otherwise drop the rows past it without a word. `progress(n)` is called every
+    `progress_every` students. The workbook goes to `out` or to an anonymous temporary file that disappears
+    when it is closed. Returns (file at offset 0, students)."""
     out = out if out is not None else tempfile.TemporaryFile(prefix="quxiang-export-", suffix=".xlsx")
     book = xlsxwriter.Workbook(out, {"constant_memory": True, **_SAFE_OPTIONS})
     bold = book.add_format({"bold": True})
     names: set[str] = set()
 
-    def new_sheet(title: str):
+    def new_sheet(title: str) -> _RowWriter:
         sheet = book.add_worksheet(_sheet_name(title, names))
         sheet.freeze_panes(1, 0)
         sheet.set_column(0, len(EXPORT_COLUMNS) - 1, 14)
         for col, name in enumerate(EXPORT_COLUMNS):
             sheet.write_string(0, col, name, bold)
-        return sheet
+        return _RowWriter(sheet)
 
     count = 0
     for title, group in _groups(rows, by_college=by_college):
-        sheet, line, part = new_sheet(title), 0, 1
-        write = sheet.write_string
+        writer, part = new_sheet(title), 1
         for cells in export_cells(group, full_id=full_id):
-            if line >= SHEET_ROW_LIMIT - 1:  # the header takes one row of each sheet
+            if writer.rows >= SHEET_ROW_LIMIT - 1:  # the header takes one row of each sheet
+                writer.close()
                 part += 1
-                sheet, line = new_sheet(f"{title} ({part})"), 0
-                write = sheet.write_string
-            line += 1
-            for col, value in enumerate(cells):
-                if value:
-                    write(line, col, safe_cell(value))
+                writer = new_sheet(f"{title} ({part})")
+            writer.write(cells)
             count += 1
             if progress is not None and count % progress_every == 0:
                 progress(count)
+        writer.close()
     if not names:  # nobody to export: the header alone
-        new_sheet(SHEET_TITLE)
+        new_sheet(SHEET_TITLE).close()
     book.close()
     out.seek(0)
     return out, count
+
+
+# What xlsxwriter changes in a string cell (quxiang.core.xlsx.safe_cell has run before): XML's &, < and >,
+# control characters (→ _xHHHH_) and text that already looks like such an escape (→ _x005F_xHHHH_).
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+_CONTROL_ESCAPE_LIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+# A cell's text is at most 32,767 UTF-16 units; a string shorter than half of it cannot exceed it.
+_MAX_CHARS_UNCHECKED = 32_767 // 2
+
+
+class _RowWriter:
+    """Appends rows of text cells below the header of an xlsxwriter worksheet in constant_memory mode.
+
+    It writes into the worksheet's own row file what `sheet.write_string(row, col, text)` for each
+    non-empty cell would have written there — `<row r="…"><c r="A2" t="inlineStr"><is><t>…</t></is></c>…`,
+    the same escapes, the same xml:space="preserve" — but one string per row instead of six calls per cell
+    (~1 µs per cell instead of ~6 µs). One difference, on purpose: xlsxwriter writes a cell that starts with
+    "<r>" and ends with "</r>" unescaped, as rich text; here it is text like any other (a student's "<r>&</r>"
+    would otherwise break the whole file). `close()` hands the sheet back to xlsxwriter with its dimensions."""
+
+    def __init__(self, sheet) -> None:
+        self.sheet = sheet
+        self.rows = 0
+        self._max_col = len(EXPORT_COLUMNS) - 1
+        sheet._write_single_row(1)  # flush the header row; xlsxwriter now expects row 1 (0-based) onwards
+        self._write = sheet.fh.write
+        self._refs = [f'<c r="{xl_col_to_name(col)}' for col in range(len(EXPORT_COLUMNS))]
+
+    def write(self, cells: list[str]) -> None:
+        self.rows += 1
+        n = str(self.rows + 1)  # Excel's row number: the header is row 1
+        escape = _NEEDS_ESCAPE.search("".join(cells)) is not None  # rare: escape cell by cell only then
+        parts = [f'<row r="{n}">']
+        for ref, value in zip(self._refs, cells, strict=True):
+            if not value:
+                continue
+            value = safe_cell(value)
+            if escape or len(value) > _MAX_CHARS_UNCHECKED:
+                value = _inline_text(value)
+            if value[0].isspace() or value[-1].isspace():
+                parts.append(f'{ref}{n}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            else:
+                parts.append(f'{ref}{n}" t="inlineStr"><is><t>{value}</t></is></c>')
+        parts.append("</row>")
+        self._write("".join(parts))
+
+    def close(self) -> None:
+        if self.rows:
+            self.sheet._check_dimensions(self.rows, self._max_col)
+        self.sheet.previous_row = self.rows + 1
+
+
+def _inline_text(value: str) -> str:
+    """xlsxwriter's treatment of a long or unusual string: truncated to Excel's cell limit, control characters
+    escaped as _xHHHH_, then XML-escaped."""
+    if _utf16_len(value) > 32_767:
+        value = _utf16_truncate(value, 32_767)
+    value = _CONTROL_ESCAPE_LIKE.sub(r"_x005F\1", value)
+    value = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", value)
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _groups(rows: Iterable[tuple], *, by_college: bool) -> Iterator[tuple[str, Iterable[tuple]]]:

@@ -11,9 +11,11 @@ Definitions (the page shows them to users under 统计口径):
 * 去向知晓率 (NACE "knowledge rate") = students with a verified record of any category, 待就业 and
   暂不就业 included / all graduates.
 
-All figures come from ONE grouped SQL query (two filtered LEFT JOINs on the student's verified and open
-record, GROUP BY the finest breakdown); the breakdowns are sums over those few groups in Python, never a
-loop over students."""
+Each student's state (and the types of their verified and 待鉴证 records) is kept on the student row in
+the transaction of every change of their records (quxiang/registrations/state.py, where the rule above is
+written as SQL, once). All figures come from ONE grouped SQL query over those columns (an index-only
+scan of the cohort, GROUP BY the finest breakdown); the breakdowns are sums over those few groups in
+Python, never a loop over students. `manage.py statistics_recount` checks the copy against the records."""
 
 from __future__ import annotations
 
@@ -21,13 +23,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, FilteredRelation, Q, QuerySet, Value, When
+from django.db.models import Count, F, QuerySet
 from django.utils.translation import gettext as _
 
 from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
 from quxiang.reference.models import DestinationCategory
-from quxiang.registrations.models import OPEN_STATUSES, Status
+from quxiang.registrations.models import Status
+from quxiang.registrations.state import with_record_joins
 from quxiang.roster.models import College, EducationLevel, Gender, Major, Student
 
 STATE_NONE = "none"
@@ -53,19 +56,8 @@ def cohort_years(*, user: User) -> list[int]:
 
 
 def _with_records(qs: QuerySet[Student]) -> QuerySet[Student]:
-    """Join each student's verified record (`v`) and open record (`o`). The two partial unique
-    constraints on registrations guarantee at most one of each, so the joins never multiply rows."""
-    return qs.annotate(
-        v=FilteredRelation("registrations", condition=Q(registrations__status=Status.VERIFIED)),
-        o=FilteredRelation("registrations", condition=Q(registrations__status__in=OPEN_STATUSES)),
-    ).annotate(
-        state=Case(
-            When(v__id__isnull=False, then=Value(Status.VERIFIED.value)),
-            When(o__id__isnull=False, then=F("o__status")),
-            default=Value(STATE_NONE),
-            output_field=CharField(),
-        ),
-    )
+    """Each student joined to their verified (`v`) and open (`o`) record, with `state` (the national export)."""
+    return with_record_joins(qs)
 
 
 # --- statistics ------------------------------------------------------------------------------------
@@ -134,23 +126,21 @@ class CohortStatistics:
 
 # PostgreSQL plans the grouping below as a sort of every student unless it may keep the groups in a hash
 # table; its estimate of the number of groups (the product of the columns' distinct values) is far too
-# high, so with the default work_mem (4MB) it sorts. The groups actually need ~5MB per 100,000 students.
+# high, so with the default work_mem (4MB) it sorts. The groups themselves are a few thousand rows.
 AGGREGATION_WORK_MEM = "32MB"
 
 
 def grouped_counts_queryset(*, user: User, year: int) -> QuerySet:
     """One row per (college, major, level, gender, state, verified category, pending category) with its
-    number of students. Keys are ids and short codes only (names are fetched separately): narrow rows
-    keep the aggregation fast."""
+    number of students, from the students' maintained columns (no join to their records). Keys are ids and
+    short codes only (names are fetched separately): narrow rows keep the aggregation fast."""
     students = scope(user=user, queryset=Student.objects.filter(graduation_year=year))
     return (
-        _with_records(students)
-        .annotate(
-            vcat=F("v__destination_type__category_id"),
-            pcat=Case(When(o__status=Status.SUBMITTED, then=F("o__destination_type__category_id")), default=None),
+        students.annotate(
+            state=F("record_state"), vcat=F("verified_type__category_id"), pcat=F("pending_type__category_id"),
         )
         .values("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
         .values_list("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat", "n")
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
+from quxiang.core.storage import StorageUnavailable, storage_unavailable_response, stored_file_response
 from quxiang.core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from quxiang.jobs.models import JobStatus
 from quxiang.jobs.services import job_expire_stale
@@ -85,16 +86,15 @@ def export_job_status(request: HttpRequest, pk: int) -> JsonResponse:
 @office_required
 def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The finished file, to the person who started the export only (404 for anybody else, and while the
-    job runs: a file is offered only once the job is done, never a half-written one)."""
+    job runs: a file is offered only once the job is done, never a half-written one). Streamed from the
+    file store; the 503 page when the store cannot be reached."""
     job = jobs.export_job_get(user=request.user, pk=pk)
     if job.status != JobStatus.DONE or not job.result_file:
         raise Http404
     try:
-        fh = job.result_file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    # FileResponse closes the file when the download ends.
-    response = FileResponse(fh, as_attachment=True, filename=jobs.export_job_file_name(job=job),
-                            content_type=XLSX_CONTENT_TYPE)
-    response["Cache-Control"] = "private, no-store"
-    return response
+        return stored_file_response(
+            storage=job.result_file.storage, name=job.result_file.name, content_type=XLSX_CONTENT_TYPE,
+            filename=jobs.export_job_file_name(job=job), as_attachment=True,
+        )
+    except StorageUnavailable:
+        return storage_unavailable_response(request)

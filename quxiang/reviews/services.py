@@ -19,6 +19,7 @@ from quxiang.organisations.services import organisation_upsert_from_registration
 from quxiang.registrations.changes import RecordConflict, registration_lock_submitted
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
 from quxiang.registrations.services import RegistrationStateError
+from quxiang.registrations.state import student_state_refresh
 
 # Crockford base32 without I, L, O, U: readable on paper, 20 characters ≈ 100 bits, not guessable.
 _VERIFICATION_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -56,6 +57,7 @@ def registration_verify(*, registration: Registration, actor: User, ip: str | No
         if not updated:  # unreachable while the row lock is held; kept as the database-level guard
             raise RecordConflict(_("该记录已被其他老师处理，请刷新后查看。"))
         reg.refresh_from_db()
+        student_state_refresh(student_id=reg.student_id)
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.VERIFY, actor=actor)
         audit_record(actor=actor, action=AuditAction.VERIFY, ip=ip, registration=reg,
                      detail={"verification_no": reg.verification_no})
@@ -76,6 +78,7 @@ def registration_return(*, registration: Registration, actor: User, reason: str,
         ):
             raise RecordConflict(_("该记录已被其他老师处理，请刷新后查看。"))
         reg.refresh_from_db()
+        student_state_refresh(student_id=reg.student_id)
         RegistrationEvent.objects.create(registration=reg, kind=EventKind.RETURN, actor=actor, note=reg.return_reason)
         audit_record(actor=actor, action=AuditAction.RETURN, ip=ip, registration=reg, detail={"reason": reg.return_reason})
         notify_decision_on_commit(registration_id=reg.pk)

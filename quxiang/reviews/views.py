@@ -12,18 +12,16 @@ from django.views.decorators.http import require_POST
 
 from quxiang.accounts.access import get_for_user, scope
 from quxiang.audit.models import AuditAction
-from quxiang.audit.services import audit_record
 from quxiang.core.http import client_ip
-from quxiang.core.notify import notify_students
 from quxiang.core.permissions import office_required, staff_required
 from quxiang.evidence.selectors import registration_evidence_comparison
+from quxiang.jobs.selectors import job_next_url
 from quxiang.reference.selectors import destination_groups
 from quxiang.registrations import changes
 from quxiang.registrations.models import Registration, Status
 from quxiang.registrations.selectors import registration_detail_queryset, registration_history
 from quxiang.registrations.services import RegistrationStateError
-from quxiang.reviews import selectors, services
-from quxiang.reviews.exports import unregistered_xlsx
+from quxiang.reviews import jobs, selectors, services
 from quxiang.reviews.forms import QueueFilterForm, ReminderForm, ReturnForm
 from quxiang.roster.models import Student
 
@@ -147,25 +145,22 @@ def bulk_verify(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def unregistered(request: HttpRequest) -> HttpResponse:
+    """Who has not registered; the xlsx list and the reminders run as background jobs (reviews/jobs.py)
+    whose page shows the progress, then the download or how many were reminded."""
     years = selectors.cohort_years(user=request.user)
     requested = request.GET.get("year", "")
     year = int(requested) if requested.isdigit() and int(requested) in years else (years[0] if years else None)
-    students = selectors.students_unregistered(user=request.user, year=year)
-    if request.GET.get("format") == "xlsx":
-        audit_record(actor=request.user, action=AuditAction.EXPORT, ip=client_ip(request),
-                     detail={"what": "unregistered", "year": year})
-        return unregistered_xlsx(students=students)
+    form = ReminderForm()
+    if request.method == "POST" and request.POST.get("action") == "export":
+        job = jobs.unregistered_xlsx_start(actor=request.user, year=year, ip=client_ip(request))
+        return redirect(job_next_url(job=job))
     if request.method == "POST":
         form = ReminderForm(request.POST)
         if form.is_valid():
-            sent = notify_students(students=list(students), subject=_("毕业去向登记提醒"),
-                                   body=form.cleaned_data["message"])
-            audit_record(actor=request.user, action=AuditAction.REMIND, ip=client_ip(request),
-                         detail={"recipients": sent})
-            messages.success(request, _("已向 %(n)d 名学生发送提醒。") % {"n": sent})
-            return redirect(f"{reverse('reviews:unregistered')}?year={year or ''}")
-    else:
-        form = ReminderForm()
+            job = jobs.reminder_start(actor=request.user, year=year, message=form.cleaned_data["message"],
+                                      ip=client_ip(request))
+            return redirect(job_next_url(job=job))
+    students = selectors.students_unregistered(user=request.user, year=year)
     page = Paginator(students, 100).get_page(request.GET.get("page"))
     return render(request, "reviews/unregistered.html", {"page": page, "form": form, "years": years, "year": year,
                                                           "status_labels": dict(Status.choices), "query": f"year={year or ''}"})

@@ -66,8 +66,22 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("女")
 
 
+class RecordState(models.TextChoices):
+    """A graduate's state as the statistics count it (the values are the registration statuses)."""
+
+    NONE = "none", _("未登记")
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待鉴证")
+    RETURNED = "returned", _("已退回")
+    VERIFIED = "verified", _("已鉴证")
+
+
 class Student(models.Model):
-    """A graduate of one cohort. The national ID is stored in full and shown masked."""
+    """A graduate of one cohort. The national ID is stored in full and shown masked.
+
+    `record_state`, `verified_type` and `pending_type` are a copy of what the student's records say,
+    written only by quxiang.registrations.state.student_state_refresh in the transaction of every change
+    of those records (and repaired by `manage.py statistics_recount`); the statistics page groups by them."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("登录账号"), on_delete=models.PROTECT, related_name="student"
@@ -97,10 +111,32 @@ class Student(models.Model):
     graduation_date = models.DateField(_("毕业日期"), null=True, blank=True)
     training_mode = models.CharField(_("培养方式"), max_length=20, blank=True)
     study_form = models.CharField(_("学习形式"), max_length=20, blank=True)
+    # Maintained from the records (see the class docstring); never edited by hand.
+    record_state = models.CharField(
+        _("登记状态"), max_length=10, choices=RecordState.choices, default=RecordState.NONE,
+        db_default=RecordState.NONE, editable=False,
+    )
+    verified_type = models.ForeignKey(
+        "reference.DestinationType", verbose_name=_("已鉴证去向类型"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+", db_index=False,
+    )
+    pending_type = models.ForeignKey(
+        "reference.DestinationType", verbose_name=_("待鉴证去向类型"), null=True, blank=True, editable=False,
+        on_delete=models.PROTECT, related_name="+", db_index=False,
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = _("毕业生")
         ordering = ["student_number"]
+        indexes = [
+            # Covers the statistics aggregation (an index-only scan on PostgreSQL): the cohort, the
+            # breakdowns and the maintained state.
+            models.Index(
+                fields=["graduation_year", "college", "major", "education_level", "gender", "record_state",
+                        "verified_type", "pending_type"],
+                name="student_statistics_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_number} {self.name}"

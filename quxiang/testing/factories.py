@@ -200,6 +200,9 @@ def make_registration(
         reg = services.registration_save_archive(registration=reg, data=form.cleaned_data)
     if status is not None:
         Registration.objects.filter(pk=reg.pk).update(status=status)
+        # Written straight to the table: the student's maintained state follows as a service would make it.
+        from quxiang.registrations.state import student_state_refresh
+        student_state_refresh(student_id=reg.student_id)
     return Registration.objects.get(pk=reg.pk)
 
 
@@ -266,8 +269,11 @@ def make_registration_row(*, student: Student, status: str = "submitted", destin
     if status in ("submitted", "verified", "returned", "superseded"):
         defaults["submitted_at"] = now
     defaults.update(fields)
-    return Registration.objects.create(student=student, status=status, destination_type_id=destination_type,
-                                       version=version, **defaults)
+    reg = Registration.objects.create(student=student, status=status, destination_type_id=destination_type,
+                                      version=version, **defaults)
+    from quxiang.registrations.state import student_state_refresh
+    student_state_refresh(student_id=student.pk)
+    return reg
 
 
 # --- Helpers for the reports (statistics, national export) and the benchmarks ----------------------
@@ -341,6 +347,8 @@ def make_sample_records(*, students, seed: int = 2026) -> int:
             change.update(version=2, status="draft")
             rows.append(Registration(**change))
     Registration.objects.bulk_create(rows, batch_size=1000)
+    from quxiang.registrations.state import student_states_recount
+    student_states_recount(fix=True, students=Student.objects.filter(pk__in=[s.pk for s in students]))
     return len(rows)
 
 

@@ -1,4 +1,4 @@
-// A background job's page (roster import, national export): poll the job's status, move the progress bar,
+// A background job's page (roster import, national export, the generic job page of 后台任务): poll the job's status, move the progress bar,
 // and reload the page when the job stops (it then shows the result, the download link or the error).
 (function () {
   "use strict";

@@ -156,3 +156,21 @@ def test_the_replay_is_byte_identical_whatever_the_timestamps(bound_student):
     second = bound_student.upload(make_pdf_bytes(), key="clock")
     assert first.status_code == second.status_code == 201
     assert first.content == second.content, (first.json()["uploaded_at"], second.json()["uploaded_at"])
+
+
+def test_a_key_left_unanswered_by_a_dead_server_is_taken_over_after_the_request_timeout(bound_student):
+    """The cluster drill: the app server was killed after claiming the key and before answering. A retry
+    within the request timeout still waits (409); after it, the retry runs and submits once."""
+    ready_to_submit(bound_student)
+    record = IdempotencyRecord.objects.create(user=bound_student.student.user, scope="submit", key="submit-dead")
+    scope = record.scope
+
+    waiting = bound_student.post("/registration/submit", key="submit-dead")
+    assert_error(waiting, 409, "in_progress")
+
+    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=5))
+    retried = bound_student.post("/registration/submit", key="submit-dead")
+    assert retried.status_code == 200 and retried.json()["submitted"] is True
+    assert RegistrationEvent.objects.filter(kind=EventKind.SUBMIT).count() == 1
+    answered = IdempotencyRecord.objects.get(user=bound_student.student.user, scope=scope, key="submit-dead")
+    assert answered.status_code == 200

@@ -68,7 +68,7 @@ class ForgetfulCache(BaseCache):
 def test_ready_is_200_when_database_and_cache_answer():
     response = health.ready(RequestFactory().get("/healthz/ready"))
     assert response.status_code == 200
-    assert json.loads(response.content) == {"database": "ok", "cache": "ok"}
+    assert json.loads(response.content) == {"database": "ok", "cache": "ok", "storage": "ok"}
     assert response["Content-Type"] == "application/json"
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
 
@@ -78,7 +78,7 @@ def test_ready_is_200_when_database_and_cache_answer():
 def test_ready_is_503_and_names_the_cache_when_redis_is_down(caplog):
     response = health.ready(RequestFactory().get("/healthz/ready"))
     assert response.status_code == 503
-    assert json.loads(response.content) == {"database": "ok", "cache": "error"}
+    assert json.loads(response.content) == {"database": "ok", "cache": "error", "storage": "ok"}
     assert "connection refused" not in response.content.decode()  # details go to the log only
     assert "cache 'default' unavailable" in caplog.text
 
@@ -92,7 +92,7 @@ def test_ready_is_503_and_names_the_cache_when_redis_is_down(caplog):
 def test_ready_checks_the_sessions_cache_too_when_it_is_separate():
     response = health.ready(RequestFactory().get("/healthz/ready"))
     assert response.status_code == 503
-    assert json.loads(response.content) == {"database": "ok", "cache": "error"}
+    assert json.loads(response.content) == {"database": "ok", "cache": "error", "storage": "ok"}
 
 
 @pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_ready_is_503_and_names_the_database_when_it_is_down(caplog):
     with mock.patch.object(connection, "cursor", side_effect=OperationalError("could not connect to server")):
         response = health.ready(RequestFactory().get("/healthz/ready"))
     assert response.status_code == 503
-    assert json.loads(response.content) == {"database": "error", "cache": "ok"}
+    assert json.loads(response.content) == {"database": "error", "cache": "ok", "storage": "ok"}
     assert "could not connect" not in response.content.decode()
     assert "database 'default' unavailable" in caplog.text
 
@@ -120,7 +120,7 @@ def test_ready_reports_both_parts_down():
     with mock.patch.object(connections["default"], "cursor", side_effect=InterfaceError("connection already closed")):
         response = health.ready(RequestFactory().get("/healthz/ready"))
     assert response.status_code == 503
-    assert json.loads(response.content) == {"database": "error", "cache": "error"}
+    assert json.loads(response.content) == {"database": "error", "cache": "error", "storage": "ok"}
 
 
 def test_ready_answers_get_only():

@@ -109,6 +109,10 @@ WEB: dict[str, Rule] = {
     "reviews:bulk_verify": Rule(STAFF, POST),
     "reviews:unregistered": Rule(STAFF),
     "reviews:audit": Rule(OFFICE_ONLY),
+    "reviews:jobs": Rule(STAFF),  # each sees their own jobs; the office all
+    "reviews:job": Rule(OFFICE_ONLY),  # the office's export job: its starter and the office
+    "reviews:job_status": Rule(OFFICE_ONLY),
+    "reviews:job_download": Rule(EXPORT_OWNER),  # the file only for whoever started the job
     "imports:index": Rule(OFFICE_ONLY),
     "imports:template": Rule(OFFICE_ONLY),
     "imports:job": Rule(OFFICE_ONLY),
@@ -256,6 +260,8 @@ def web_url(name: str, route: str, world: World) -> str:
         "integrity:follow_up_resolve": world.follow_up_pk,
         "reports:export_job": world.export_pk, "reports:export_job_status": world.export_pk,
         "reports:export_download": world.export_pk,
+        "reviews:job": world.export_pk, "reviews:job_status": world.export_pk,
+        "reviews:job_download": world.export_pk,
     }
     params = {"step": "type", "code": world.v1.verification_no}
 

@@ -33,6 +33,16 @@ pytestmark = pytest.mark.django_db
 OFFICE_PAGES = ["integrity:index", "integrity:sampling"]
 
 
+def scan(client, **query) -> str:
+    """Start a scan (开始检查: a background job, run at once in the unit tests) and return the index page
+    the finished job leads to."""
+    response = client.post(reverse("integrity:index") + ("?" + "&".join(f"{k}={v}" for k, v in query.items())
+                                                         if query else ""))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("integrity:index"))  # done: straight to the findings
+    return client.get(response["Location"]).content.decode()
+
+
 @pytest.fixture
 def users():
     college = CollegeFactory()
@@ -73,7 +83,7 @@ def test_index_lists_flagged_records_with_reason_and_link(client):
     make_verified_row(student=StudentFactory(name="赵六"), org_uscc=innocent_uscc, org_name="上海丙(浦东)有限公司")
     client.force_login(make_office())
 
-    html = client.get(reverse("integrity:index")).content.decode()
+    html = scan(client)
 
     assert "同一信用代码、不同单位名称" in html
     assert f"统一社会信用代码 {uscc} 在不同记录中登记为 2 个不同的单位名称" in html
@@ -87,10 +97,14 @@ def test_index_shows_all_clear_and_year_choice(client):
     make_verified_row(student=StudentFactory(graduation_year=2026))
     make_verified_row(student=StudentFactory(graduation_year=2027))
     client.force_login(make_office())
-    html = client.get(reverse("integrity:index")).content.decode()
+    assert "该届别尚未检查" in client.get(reverse("integrity:index")).content.decode()
+    html = scan(client)
     assert "各项检查均未发现问题" in html
     assert re.search(r'<option value="2027" selected>', html)
     assert client.get(reverse("integrity:index"), {"year": ""}).status_code == 200
+    # The scan is of its cohort: all cohorts, or 2026, have none yet.
+    assert "该届别尚未检查" in client.get(reverse("integrity:index"), {"year": "2026"}).content.decode()
+    assert "各项检查均未发现问题" in scan(client, year="")
 
 
 def test_index_query_count_does_not_grow_with_findings(client):
@@ -104,9 +118,11 @@ def test_index_query_count_does_not_grow_with_findings(client):
             make_evidence_row(registration=b, sha256=f"{serial}{i:02d}".ljust(64, "0"))
 
     plant(1, "MA1FL05")
+    scan(client)
     with CaptureQueriesContext(connection) as small:
         client.get(reverse("integrity:index"))
     plant(6, "MA1FL06")
+    scan(client)
     with CaptureQueriesContext(connection) as large:
         html = client.get(reverse("integrity:index")).content.decode()
     assert html.count("个不同的单位名称") == 7
@@ -268,13 +284,13 @@ def test_follow_up_page_query_count_does_not_grow(client):
 
 
 def test_a_large_finding_lists_the_first_records_and_counts_the_rest(client, monkeypatch):
-    from quxiang.integrity import views
+    from quxiang.integrity import jobs
 
     uscc = make_uscc(serial="MA1FL0701")
     made = [make_verified_row(student=StudentFactory(), org_uscc=uscc, org_name=f"名称{i}") for i in range(4)]
     client.force_login(make_office())
-    monkeypatch.setattr(views, "RECORDS_PER_FINDING", 3)
-    html = client.get(reverse("integrity:index")).content.decode()
+    monkeypatch.setattr(jobs, "RECORDS_PER_FINDING", 3)
+    html = scan(client)
     assert "4 个不同的单位名称" in html and "另有 1 条记录未列出" in html
     assert reverse("reviews:record", args=[made[3].pk]) not in html
     assert reverse("reviews:record", args=[made[0].pk]) in html

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 from quxiang.accounts.models import Role, User
 from quxiang.audit.models import AuditAction, AuditEntry
 from quxiang.evidence.models import EvidenceFile
+from quxiang.jobs.models import Job
 from quxiang.registrations import changes
 from quxiang.registrations import services as reg_services
 from quxiang.registrations.models import EventKind, Registration, RegistrationEvent, Status
@@ -578,11 +580,18 @@ def test_unregistered_list(client, unregistered_world):
 def test_unregistered_xlsx(client, unregistered_world):
     counselor, s, _no_email, formula, elsewhere = unregistered_world
     client.force_login(counselor)
-    r = client.get(reverse("reviews:unregistered"), {"format": "xlsx"}, REMOTE_ADDR="10.1.1.1")
+    # 导出 Excel starts a background job (run at once in the unit tests); its page offers the file.
+    r = client.post(reverse("reviews:unregistered"), {"action": "export"}, REMOTE_ADDR="10.1.1.1")
+    assert r.status_code == 302
+    page = client.get(r["Location"]).content.decode()
+    assert "已导出 5 名尚未完成登记的学生" in page
+    link = re.search(r'id="job-download" href="([^"]+)"', page).group(1)
+    r = client.get(link)
     assert r.status_code == 200
     assert r["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert r["Content-Disposition"].startswith("attachment;")
-    sheet = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert r["Content-Disposition"].startswith("attachment;") and "unregistered-" in r["Content-Disposition"]
+    assert r["Cache-Control"] == "private, no-store"
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
     rows = list(sheet.iter_rows())
     assert [c.value for c in rows[0]] == ["学号", "姓名", "学院", "专业", "班级", "状态", "退回原因", "手机号", "电子邮箱"]
     numbers = {row[0].value for row in rows[1:]}
@@ -601,6 +610,12 @@ def test_unregistered_xlsx(client, unregistered_world):
     assert elsewhere.student_number not in numbers
     entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
     assert (entry.actor, entry.ip) == (counselor, "10.1.1.1")
+    assert (entry.detail["what"], entry.detail["rows"]) == ("unregistered", 5)
+    # Downloading again is not another export; another teacher gets a 404 for the file and the job.
+    client.get(link)
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1
+    client.force_login(make_counselor())
+    assert client.get(link).status_code == 404
 
 
 def test_reminder_goes_to_exactly_the_unregistered_students_with_email(client, unregistered_world, mailoutbox):
@@ -608,14 +623,18 @@ def test_reminder_goes_to_exactly_the_unregistered_students_with_email(client, u
     client.force_login(counselor)
     r = client.post(reverse("reviews:unregistered"), {"message": "请于本周五前完成毕业去向登记。"},
                     REMOTE_ADDR="10.2.2.2")
-    assert r.status_code == 302 and r.url.startswith(reverse("reviews:unregistered"))
+    # A background job (run at once in the unit tests); its page says how many were reminded.
+    assert r.status_code == 302
+    page = client.get(r.url).content.decode()
+    assert "已向 4 名学生发送提醒" in page and "1 名学生没有电子邮箱" in page
     recipients = sorted(addr for m in mailoutbox for addr in m.to)
     assert recipients == sorted([s["none"].email, s["draft"].email, s["returned"].email, formula.email])
     assert all(len(m.to) == 1 for m in mailoutbox)  # nobody sees the others' addresses
     assert all("请于本周五前完成毕业去向登记。" in m.body and settings.QUXIANG["SCHOOL_NAME"] in m.subject
                for m in mailoutbox)
     entry = AuditEntry.objects.get(action=AuditAction.REMIND)
-    assert (entry.actor, entry.ip, entry.detail) == (counselor, "10.2.2.2", {"recipients": 4})
+    job = Job.objects.get(kind="reviews.remind")
+    assert (entry.actor, entry.ip, entry.detail) == (counselor, "10.2.2.2", {"recipients": 4, "job": job.pk})
 
 
 def test_reminder_needs_a_message(client, unregistered_world, mailoutbox):
