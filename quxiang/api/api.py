@@ -48,6 +48,7 @@ from quxiang.api.serializers import (
     version_out,
 )
 from quxiang.core.http import client_ip
+from quxiang.core.storage import storage_delete_quietly
 from quxiang.evidence.checks import too_large_message
 from quxiang.evidence.models import EvidenceFile
 from quxiang.evidence.services import evidence_add, evidence_remove
@@ -257,6 +258,8 @@ def evidence_list(request):
 def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ninja declares params this way)
     """上传一个佐证材料（multipart，字段名 file）。支持 Idempotency-Key 请求头。"""
 
+    stored: list[EvidenceFile] = []
+
     def run():
         reg = _at_step(request, Step.EVIDENCE)  # and evidence_add again under its lock
         if getattr(request, "upload_too_large", False):
@@ -267,9 +270,17 @@ def evidence_upload(request, file: UploadedFile = File(None)):  # noqa: B008 (ni
             evidence = evidence_add(registration=reg, upload=file, actor=request.auth)
         except DjangoValidationError as exc:
             raise ApiError(422, "invalid_file", exc.messages[0], {"file": exc.messages}) from None
+        stored.append(evidence)
         return 201, evidence_out(evidence)
 
-    return Reply(*idempotent(request, scope="evidence_upload", run=run))
+    try:
+        return Reply(*idempotent(request, scope="evidence_upload", run=run))
+    except BaseException:
+        # The key's transaction (idempotency.py) rolled the row back after the file was stored: no object
+        # may stay without its row.
+        for evidence in stored:
+            storage_delete_quietly(storage=evidence.file.storage, name=evidence.file.name)
+        raise
 
 
 @v1.delete("/registration/evidence/{evidence_id}", response={204: None, **ERRORS}, tags=["佐证材料"])

@@ -37,7 +37,8 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
     the record's type asks for. Raises ValidationError (the file, or a store that cannot take it),
     RegistrationStateError (the record). The content is checked before anything is stored; a failure after
     the file was stored removes it again, so no object is left without its row. Called outside a
-    transaction (as every door does): a caller's transaction rolled back later would orphan the object."""
+    transaction, or by a caller that removes the object itself when its transaction rolls back later (the
+    API's Idempotency-Key transaction does): otherwise that rollback would orphan the object."""
     limit = settings.QUXIANG["EVIDENCE_MAX_FILES"]
     checked = check_evidence_file(upload, max_bytes=settings.QUXIANG["EVIDENCE_MAX_BYTES"])
     stored: EvidenceFile | None = None

@@ -23,6 +23,22 @@ def at_evidence_step(user: ApiUser) -> None:
     user.ok(user.put("/registration/organisation", employer_org_data()))
 
 
+def stored_evidence_names() -> list[str]:
+    storage = EvidenceFile._meta.get_field("file").storage
+    names: list[str] = []
+
+    def walk(path: str) -> None:
+        if not storage.exists(path or "."):
+            return
+        dirs, files = storage.listdir(path)
+        names.extend(f"{path}/{f}" for f in files)
+        for d in dirs:
+            walk(f"{path}/{d}" if path else d)
+
+    walk("")
+    return names
+
+
 def ready_to_submit(user: ApiUser) -> None:
     at_evidence_step(user)
     user.ok(user.upload(make_pdf_bytes()), 201)
@@ -158,19 +174,42 @@ def test_the_replay_is_byte_identical_whatever_the_timestamps(bound_student):
     assert first.content == second.content, (first.json()["uploaded_at"], second.json()["uploaded_at"])
 
 
-def test_a_key_left_unanswered_by_a_dead_server_is_taken_over_after_the_request_timeout(bound_student):
-    """The cluster drill: the app server was killed after claiming the key and before answering. A retry
-    within the request timeout still waits (409); after it, the retry runs and submits once."""
+def test_a_request_that_dies_after_its_write_leaves_neither_the_write_nor_the_key(bound_student):
+    """The cluster drill: an app server killed mid-request. Here the answer cannot be stored after the file
+    was written (as if the process died there): the whole attempt rolls back — no file, no key — and the
+    mini-program's 重试 with the same key uploads once and is answered at once (no 409 "in progress")."""
+    at_evidence_step(bound_student)
+    save = IdempotencyRecord.save
+
+    def dies_before_answering(record, *args, **kwargs):
+        if kwargs.get("update_fields"):  # storing the answer, after the upload was written
+            raise RuntimeError("killed")
+        return save(record, *args, **kwargs)
+
+    before = set(stored_evidence_names())
+    with mock.patch.object(IdempotencyRecord, "save", dies_before_answering):
+        died = bound_student.upload(make_pdf_bytes("one"), key="upload-dead")
+    assert died.status_code == 500
+    assert not EvidenceFile.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    assert set(stored_evidence_names()) == before  # the file written before the failure went with the row
+
+    retried = bound_student.upload(make_pdf_bytes("one"), key="upload-dead")
+    assert retried.status_code == 201
+    assert EvidenceFile.objects.count() == 1
+    assert len(set(stored_evidence_names()) - before) == 1
+    assert bound_student.upload(make_pdf_bytes("one"), key="upload-dead").content == retried.content
+
+
+def test_a_key_stored_without_an_answer_is_answered_by_the_next_request(bound_student):
+    """A row committed without its answer (only possible for rows written before claims committed with
+    their answers) does not block the student: the retry runs and submits once."""
     ready_to_submit(bound_student)
-    record = IdempotencyRecord.objects.create(user=bound_student.student.user, scope="submit", key="submit-dead")
-    scope = record.scope
+    IdempotencyRecord.objects.create(user=bound_student.student.user, scope="submit", key="submit-old")
 
-    waiting = bound_student.post("/registration/submit", key="submit-dead")
-    assert_error(waiting, 409, "in_progress")
-
-    IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=5))
-    retried = bound_student.post("/registration/submit", key="submit-dead")
+    retried = bound_student.post("/registration/submit", key="submit-old")
     assert retried.status_code == 200 and retried.json()["submitted"] is True
     assert RegistrationEvent.objects.filter(kind=EventKind.SUBMIT).count() == 1
-    answered = IdempotencyRecord.objects.get(user=bound_student.student.user, scope=scope, key="submit-dead")
+    answered = IdempotencyRecord.objects.get(user=bound_student.student.user, scope="submit", key="submit-old")
     assert answered.status_code == 200
+    assert bound_student.post("/registration/submit", key="submit-old").content == retried.content
