@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from quxiang.core.validators import normalize_uscc
-from quxiang.organisations.models import Organisation
+from quxiang.organisations.models import Organisation, OrganisationAlias
 
 
 def organisation_lookup(*, uscc: str) -> Organisation | None:
@@ -12,5 +14,13 @@ def organisation_lookup(*, uscc: str) -> Organisation | None:
     code = normalize_uscc(uscc)
     if len(code) != 18:
         return None
-    rows = Organisation.objects.select_related("nature", "industry", "region")
-    return rows.filter(uscc=code).first() or rows.filter(aliases__uscc=code).first()
+    # One round trip for a hit, an alias and a miss alike (two unique-index probes OR-ed), no sort: every
+    # student types a code on the organisation step, so this is on the busiest path (issue 11: p99 < 5 ms at
+    # 200,000 organisations).
+    aliased = OrganisationAlias.objects.filter(uscc=code).values("organisation_id")
+    found = list(
+        Organisation.objects.select_related("nature", "industry", "region")
+        .filter(Q(uscc=code) | Q(pk__in=aliased))
+        .order_by()[:2]
+    )
+    return next((org for org in found if org.uscc == code), found[0] if found else None)

@@ -117,3 +117,28 @@ def test_admin_finds_the_survivor_by_the_old_code_and_lists_it(client):
     assert "甲公司" in found
     change = client.get(reverse("admin:organisations_organisation_change", args=[keep.pk])).content.decode()
     assert old_code in change and "单位曾用代码" in change
+
+
+def test_a_lookup_is_one_query_for_a_hit_an_alias_and_a_miss(django_assert_num_queries):
+    """The lookup is on every student's organisation step: one round trip, whatever the code finds, with the
+    code table rows the form shows (nature, industry, region) in it."""
+    keep, remove = org("MA1AL0011"), org("MA1AL0012")
+    old_code = remove.uscc
+    organisation_merge(keep=keep, remove=remove)
+
+    for code, expected in ((keep.uscc, keep), (old_code, keep), (make_uscc(serial="MA1AL0013"), None)):
+        with django_assert_num_queries(1):
+            found = organisation_lookup(uscc=code)
+            if found is not None:
+                str(found.region), str(found.nature), str(found.industry)
+        assert found == expected
+
+
+def test_a_row_of_its_own_wins_over_an_alias_with_the_same_code():
+    keep, remove = org("MA1AL0014"), org("MA1AL0015")
+    old_code = remove.uscc
+    organisation_merge(keep=keep, remove=remove)
+    again = org("MA1AL0015", name="上海申联智能科技有限公司（重新登记）")  # the old code registered anew
+
+    assert again.uscc == old_code
+    assert organisation_lookup(uscc=old_code) == again
