@@ -47,6 +47,18 @@ KEY_LABELS: dict[str, Any] = {
     "note": _("说明"),
     "follow_up": _("核实待办编号"),
     "resolution": _("核实结果"),
+    # integrity findings (integrity/findings.py)
+    "finding": _("核查线索编号"),
+    "check": _("检查项"),
+    "records": _("涉及记录"),
+    "record_count": _("涉及记录数"),
+    "same_data_findings": _("同一数据的其他届别线索"),
+    "job_id": _("检查任务"),
+    "created": _("新增线索"),
+    "moved": _("数据变化后更新"),
+    "seen": _("再次发现"),
+    "gone": _("不再出现"),
+    "findings": _("新增线索编号"),
     # roster import
     "job": _("导入任务"),
     "rows_total": _("总行数"),
@@ -73,6 +85,14 @@ VALUE_LABELS: dict[str, dict[str, Any]] = {
         "pending": _("待回访"), "confirmed": _("核实无误"), "mismatch": _("情况不符"), "unreachable": _("无法联系"),
     },
     "channel": {"web": _("网页"), "api": _("小程序")},
+    # integrity check keys (integrity/checks.py, evidence_checks.py), repeated here as plain data
+    "check": {
+        "evidence_reuse": _("佐证材料重复使用"), "uscc_name": _("同一信用代码、不同单位名称"),
+        "uscc_region": _("单位所在地与信用代码不符"), "phone_shared": _("多家单位使用同一联系电话"),
+        "phone_own": _("单位电话为学生本人手机"), "flexible_share": _("灵活就业、自由职业、自主创业比例异常"),
+        "quick_verify": _("提交后数秒内批量鉴证"), "evidence_mismatch": _("材料内容与登记不符"),
+        "evidence_near_duplicate": _("不同学生的材料内容雷同"), "class_cluster": _("班级内灵活就业异常集中"),
+    },
     # accounts.authentication.Door (the lockout's entry), repeated here as plain data
     "door": {
         "web_login": _("网页登录"), "admin_login": _("管理后台登录"), "web_password": _("网页修改密码"),

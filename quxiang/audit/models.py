@@ -25,6 +25,9 @@ class AuditAction(models.TextChoices):
     LOGIN_LOCKED = "login_locked", _("登录锁定")
     WECHAT_UNBIND = "wechat_unbind", _("解除微信绑定")
     CHANGE_CANCEL = "change_cancel", _("撤销变更申请")
+    FINDING_SYNC = "finding_sync", _("核查线索更新")
+    FINDING_CONFIRM = "finding_confirm", _("确认核查线索")
+    FINDING_DISMISS = "finding_dismiss", _("排除核查线索")
 
 
 class AuditEntry(models.Model):

@@ -57,3 +57,11 @@ class SendBackForm(forms.Form):
 class ResolveForm(forms.Form):
     resolution = forms.CharField(label=_("核实结果"), min_length=2, max_length=2000,
                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FindingDecisionForm(forms.Form):
+    """确认 / 排除 a finding (one form, two buttons); the service insists on a reason for 排除."""
+
+    decision = forms.ChoiceField(choices=[("confirm", _("确认属实")), ("dismiss", _("排除"))])
+    reason = forms.CharField(label=_("处理说明"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))

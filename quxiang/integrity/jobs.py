@@ -2,9 +2,11 @@
 `jobs.run`; their kinds are registered at the end of this module (imported by the views in the web process
 and by integrity/tasks.py in the worker).
 
-A scan runs every check of `checks.CHECKS` for one cohort and keeps what the page shows in the job's
-summary: per check, each finding's reason, its first records and how many there are. It writes nothing
-else, so a redelivered scan simply runs again. A draw calls `sample_run_draw` and marks its job done in
+A scan runs every check of `checks.CHECKS` for one cohort, keeps its findings for the office's decisions
+(`findings.findings_sync`, in the same transaction as the job's "done") and a summary in the job: per
+check, each finding's reason, its first records and how many there are. A redelivered scan runs the
+checks again and, if the job is done by then, rolls its sync back; otherwise the sync meets the same
+fingerprints and creates nothing twice. A draw calls `sample_run_draw` and marks its job done in
 the same transaction: a redelivery after that commit finds the job done, so one job draws one sample (and
 writes one audit entry); the seed is chosen when the job is created, so a redelivered draw draws the
 same records."""
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from quxiang.accounts.models import User
 from quxiang.core.errors import DomainError
-from quxiang.integrity import checks, services
+from quxiang.integrity import checks, findings, services
 from quxiang.integrity.selectors import KIND_DRAW, KIND_SCAN
 from quxiang.jobs.models import Job
 from quxiang.jobs.registry import job_kind_register
@@ -45,6 +47,10 @@ def _office_actor(job: Job) -> User:
     return actor
 
 
+class _AlreadyEnded(Exception):
+    """The job ended while the work ran (another delivery finished it): the work is rolled back."""
+
+
 # --- 数据核查 ---------------------------------------------------------------------------------------------
 
 def scan_start(*, actor: User, year: int | None) -> Job:
@@ -53,21 +59,32 @@ def scan_start(*, actor: User, year: int | None) -> Job:
 
 
 def scan_handler(job: Job) -> None:
-    _office_actor(job)
+    """Run the checks (reads, outside any transaction), then keep their findings (findings_sync) and mark
+    the job done in one transaction: a delivery after that commit finds the job done and changes nothing."""
+    actor = _office_actor(job)
     year = job.params.get("year")
-    results = []
+    results, found = [], []
     for done, check in enumerate(checks.CHECKS, start=1):
-        findings = check.run(year=year)
+        produced = check.run(year=year)
+        found.append((check.key, produced))
         results.append({"key": check.key, "findings": [
             {"reason": f.reason, "ids": list(f.registration_ids[:RECORDS_PER_FINDING]), "count": len(f.registration_ids)}
-            for f in findings
+            for f in produced
         ]})
         job_progress(job_id=job.pk, done=done, total=len(checks.CHECKS))
-    job_finish(job_id=job.pk, summary={"year": year, "checks": results})
+    try:
+        with transaction.atomic():
+            synced = findings.findings_sync(year=year, results=found, actor=actor, job_id=job.pk)
+            summary = {"year": year, "checks": results, "synced": True, "new_findings": len(synced.created)}
+            if not job_finish(job_id=job.pk, summary=summary):
+                raise _AlreadyEnded
+    except _AlreadyEnded:
+        return
 
 
 def scan_result_url(job: Job) -> str:
-    return f"{reverse('integrity:index')}?year={job.params.get('year') or ''}&scan={job.pk}"
+    """The findings page of the scan's cohort, which shows the latest scan (the findings are kept across scans)."""
+    return f"{reverse('integrity:index')}?year={job.params.get('year') or ''}"
 
 
 def scan_describe(job: Job) -> str:
@@ -78,10 +95,6 @@ def scan_describe(job: Job) -> str:
 
 
 # --- 抽查回访: the draw --------------------------------------------------------------------------------
-
-class _AlreadyEnded(Exception):
-    """The job ended while the draw ran (another delivery finished it): the draw is rolled back."""
-
 
 def sample_draw_start(
     *, actor: User, percentage: int, seed: int | None = None, year: int | None = None, placed_only: bool = True,

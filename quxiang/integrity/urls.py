@@ -5,6 +5,7 @@ from quxiang.integrity import views
 app_name = "integrity"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("findings/<int:pk>/decide/", views.finding_decide, name="finding_decide"),
     path("sampling/", views.sampling, name="sampling"),
     path("sampling/runs/<int:pk>/", views.sample_run, name="sample_run"),
     path("sampling/items/<int:pk>/outcome/", views.sample_item_outcome, name="sample_item_outcome"),

@@ -1,4 +1,5 @@
-"""Office pages: integrity checks, sampling for verification calls; staff page: follow-ups in scope."""
+"""Office pages: integrity checks and their findings (confirm / dismiss), sampling for verification calls;
+staff page: follow-ups and open findings in scope."""
 
 from __future__ import annotations
 
@@ -15,11 +16,26 @@ from django.views.decorators.http import require_POST
 from quxiang.accounts.access import get_for_user
 from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
-from quxiang.integrity import jobs, selectors, services
+from quxiang.integrity import findings, jobs, selectors, services
 from quxiang.integrity.checks import CHECKS
 from quxiang.integrity.conf import integrity_setting
-from quxiang.integrity.forms import OutcomeForm, ResolveForm, SampleDrawForm, SendBackForm, YearForm
-from quxiang.integrity.models import FollowUp, FollowUpStatus, Outcome, SampleItem, SampleRun
+from quxiang.integrity.forms import (
+    FindingDecisionForm,
+    OutcomeForm,
+    ResolveForm,
+    SampleDrawForm,
+    SendBackForm,
+    YearForm,
+)
+from quxiang.integrity.models import (
+    FindingStatus,
+    FollowUp,
+    FollowUpStatus,
+    IntegrityFinding,
+    Outcome,
+    SampleItem,
+    SampleRun,
+)
 from quxiang.jobs.models import JobStatus
 from quxiang.jobs.selectors import job_description, job_next_url
 from quxiang.registrations.models import Registration
@@ -37,24 +53,71 @@ def _year_form(request: HttpRequest, years: list[int]) -> tuple[YearForm, int | 
     return form, (form.cleaned_data["year"] if form.is_valid() else None)
 
 
+def _finding_filters(data) -> tuple[str, str]:
+    """The findings list's filters: status (default 待处理) and check key, each only from its known values."""
+    status = data.get("status", FindingStatus.OPEN)
+    check = data.get("check", "")
+    return (status if status in selectors.FINDING_FILTERS else FindingStatus.OPEN,
+            check if check in {c.key for c in CHECKS} else "")
+
+
 @office_required
 def index(request: HttpRequest) -> HttpResponse:
-    """The latest scan of the chosen cohort (the checks run as a background job: 开始检查), its findings
-    with the first records of each, and a scan still running."""
+    """The latest scan of the chosen cohort (the checks run as a background job: 开始检查) and its findings
+    kept for decisions (确认属实 / 排除), filtered by status and check; a scan still running."""
     form, year = _year_form(request, selectors.graduation_years())
     if request.method == "POST":
         job = jobs.scan_start(actor=request.user, year=year)
         return redirect(job_next_url(job=job))
-    requested = request.GET.get("scan", "")
-    scan = selectors.scan_latest(year=year, pk=int(requested) if requested.isdigit() else None)
-    sections = selectors.scan_sections(scan=scan, checks=CHECKS) if scan else []
+    status, check = _finding_filters(request.GET)
+    scan = selectors.scan_latest(year=year)
+    sections, overview, counts = [], [], {}
+    flagged = 0
+    if scan:
+        found = {c["key"]: len(c["findings"]) for c in (scan.summary or {}).get("checks", [])}
+        flagged = sum(1 for n in found.values() if n)
+        listed = list(selectors.findings_list(year=year, status=status, check=check))
+        records = selectors.finding_records(findings=listed, limit=jobs.RECORDS_PER_FINDING)
+        counts = selectors.findings_counts(year=year)
+        overview = [{"check": c, "ran": c.key in found, "found": found.get(c.key, 0),
+                     "open": counts["open_by_check"].get(c.key, 0)} for c in CHECKS]
+        sections = [
+            {**row, "findings": [{"finding": f, **records[f.pk]} for f in listed if f.check_key == row["check"].key]}
+            for row in overview if not check or row["check"].key == check
+        ]
     return render(request, "integrity/index.html", {
         "form": form, "year": year, "scan": scan, "running": selectors.scan_running(year=year),
-        "sections": sections, "flagged": sum(1 for s in sections if s["findings"]),
+        "sections": sections, "overview": overview, "flagged": flagged,
+        "synced": bool(scan and (scan.summary or {}).get("synced")),
+        "status": status, "check": check, "counts": counts, "checks": CHECKS,
+        "statuses": [("", _("全部")), *FindingStatus.choices, (selectors.FINDINGS_GONE, _("已不再出现"))],
         "thresholds": {k: integrity_setting(k) for k in (
             "FLEXIBLE_SHARE_RATIO", "FLEXIBLE_MIN_RECORDS", "QUICK_VERIFY_SECONDS", "QUICK_VERIFY_WINDOW_SECONDS",
             "QUICK_VERIFY_MIN_RECORDS")},
     })
+
+
+@require_POST
+@office_required
+def finding_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认属实 / 排除 one finding, back to the list where it was (its cohort, the same filters)."""
+    finding = get_object_or_404(IntegrityFinding, pk=pk)
+    status, check = _finding_filters(request.POST)
+    url = (f"{reverse('integrity:index')}?year={finding.graduation_year or ''}&status={status}&check={check}"
+           f"#finding-{finding.pk}")
+    form = FindingDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择“确认属实”或“排除”，说明不超过 2000 字。"))
+        return redirect(url)
+    decide = findings.finding_confirm if form.cleaned_data["decision"] == "confirm" else findings.finding_dismiss
+    try:
+        decided = decide(actor=request.user, finding=finding, reason=form.cleaned_data["reason"],
+                         ip=client_ip(request))
+    except findings.FindingRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已将该线索标记为“%(status)s”。") % {"status": decided.get_status_display()})
+    return redirect(url)
 
 
 @office_required
@@ -156,12 +219,21 @@ def sample_item_send_back(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def follow_ups(request: HttpRequest) -> HttpResponse:
+    """Follow-ups of sampling calls, and (待核查) the open findings of the integrity checks that concern
+    records in the user's scope: the counselor is told, the office decides on 数据核查."""
     status = request.GET.get("status", FollowUpStatus.OPEN)
     status = status if status in FollowUpStatus.values else ""
     page = Paginator(selectors.follow_ups_for(user=request.user, status=status), 50).get_page(request.GET.get("page"))
+    open_findings, records = [], {}
+    if not request.user.is_office:
+        open_findings = selectors.findings_for_user(user=request.user)
+        records = selectors.finding_records(findings=open_findings, limit=jobs.RECORDS_PER_FINDING, user=request.user)
+    titles = {c.key: c.title for c in CHECKS}
     return render(request, "integrity/follow_ups.html", {
         "page": page, "status": status, "statuses": FollowUpStatus.choices, "resolve_form": ResolveForm(),
         "query": f"status={status}",
+        "findings": [{"finding": f, "title": titles.get(f.check_key, f.check_key), **records[f.pk]}
+                     for f in open_findings],
     })
 
 

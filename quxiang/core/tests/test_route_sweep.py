@@ -43,6 +43,8 @@ from quxiang.evidence.models import EvidenceFile
 from quxiang.evidence.services import evidence_add
 from quxiang.imports.models import ImportJob, ImportStatus
 from quxiang.integrity import services as integrity
+from quxiang.integrity.checks import Finding
+from quxiang.integrity.findings import findings_sync
 from quxiang.integrity.models import Outcome
 from quxiang.registrations import changes
 from quxiang.registrations.models import Registration
@@ -132,6 +134,7 @@ WEB: dict[str, Rule] = {
     "integrity:sample_item_send_back": Rule(OFFICE_ONLY, POST),
     "integrity:follow_ups": Rule(STAFF),
     "integrity:follow_up_resolve": Rule(STAFF, POST),
+    "integrity:finding_decide": Rule(OFFICE_ONLY, POST),
     # The API's own description (ninja): public, as the mini-program's developers read it.
     "api:openapi-json": Rule(EVERYONE),
     "api:openapi-view": Rule(EVERYONE),
@@ -224,6 +227,7 @@ class World:
     item_pk: int
     follow_up_pk: int
     export_pk: int
+    finding_pk: int
 
 
 def build_world() -> World:
@@ -244,10 +248,12 @@ def build_world() -> World:
     job = ImportJob.objects.create(created_by=office, original_name="名单.xlsx", status=ImportStatus.DONE,
                                    problems=[{"row": 3, "student_number": "1", "name": "某", "reasons": ["学号有误"]}])
     export = national_export_start(actor=office, year=student.graduation_year)  # a finished job (eager)
+    synced = findings_sync(year=student.graduation_year, actor=office,
+                           results=[("uscc_name", [Finding(reason="同一信用代码、不同单位名称", registration_ids=(v1.pk,))])])
     users = {ANON: None, STUDENT: student.user, COUNSELOR: counselor, OFFICER: officer, OFFICE: office,
              ADMIN: admin}
     return World(users=users, v1=v1, v2=v2, evidence=v1.evidence_files.first(), draft_evidence=draft_evidence, job=job, run_pk=run.pk, item_pk=item.pk,
-                 follow_up_pk=follow_up.pk, export_pk=export.pk)
+                 follow_up_pk=follow_up.pk, export_pk=export.pk, finding_pk=synced.created[0])
 
 
 def web_url(name: str, route: str, world: World) -> str:
@@ -257,7 +263,7 @@ def web_url(name: str, route: str, world: World) -> str:
         "reviews:verify": world.v1.pk, "reviews:return": world.v1.pk, "reviews:reopen": world.v1.pk,
         "evidence:download": world.evidence.pk, "integrity:sample_run": world.run_pk,
         "integrity:sample_item_outcome": world.item_pk, "integrity:sample_item_send_back": world.item_pk,
-        "integrity:follow_up_resolve": world.follow_up_pk,
+        "integrity:follow_up_resolve": world.follow_up_pk, "integrity:finding_decide": world.finding_pk,
         "reports:export_job": world.export_pk, "reports:export_job_status": world.export_pk,
         "reports:export_download": world.export_pk,
         "reviews:job": world.export_pk, "reviews:job_status": world.export_pk,
