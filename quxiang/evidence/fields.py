@@ -83,6 +83,18 @@ def org_name_normalise(name: str) -> str:
     return s.replace("股份", "").upper()
 
 
+def org_name_abbreviates(short: str, long: str) -> bool:
+    """`short` is an abbreviation of `long` as students type one: both normalised (org_name_normalise), at
+    least 4 characters, the same first two, and every character of `short` found in `long` in order
+    (中国移动崇明分公司 for 中国移动通信集团上海有限公司崇明分公司; 上海示范科技 for 上海示范数字科技). Not
+    symmetric: the caller says which name is the short one."""
+    a, b = org_name_normalise(short), org_name_normalise(long)
+    if len(a) < 4 or len(a) >= len(b) or a[:2] != b[:2]:
+        return False
+    rest = iter(b)
+    return all(ch in rest for ch in a)
+
+
 def person_name_normalise(name: str) -> str:
     return text_fold(name).replace(" ", "").replace("•", "·").strip()
 
@@ -137,6 +149,24 @@ def _dates(line: str) -> list[str]:
     return out
 
 
+def _after_labels(raw: str, labels) -> str:
+    """The value without the labels in front of it: a table row read as one line puts the party, then
+    the field's own label, then the value (甲方 单位名称 上海示范科技有限公司; 乙方 姓名 李明华)."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for label in labels:
+            if raw.startswith(label) and len(raw) > len(label):
+                raw = raw[len(label):].lstrip(" :()")
+                stripped = True
+                break
+    return raw
+
+
+_ORG_ROW_LABELS = tuple(sorted({*ORG_LABELS, "名称", "全称"}, key=len, reverse=True))
+_PERSON_ROW_LABELS = tuple(sorted(set(PERSON_LABELS), key=len, reverse=True))
+
+
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
@@ -154,12 +184,12 @@ def evidence_fields_extract(*, text: str) -> EvidenceFields:
         for m in _ORG_RE.finditer(line):
             # A label alone at the end of its line (a table cell): its value is the next line.
             raw = m.group("name").strip() or (following if m.end() == len(line) else "")
-            name = _clean_org(raw)
+            name = _clean_org(_after_labels(raw, _ORG_ROW_LABELS))
             if len(re.findall("[" + _HAN + "A-Za-z]", name)) >= 2:
                 fields.orgs.append(name)
         for m in _PERSON_RE.finditer(line):
             raw = m.group("name").strip() or (following if m.end() == len(line) else "")
-            fields.persons.append(_clean_person(raw))
+            fields.persons.append(_clean_person(_after_labels(raw, _PERSON_ROW_LABELS)))
         fields.usccs.extend(c for c in _uscc_candidates(line) if uscc_is_valid(c))
         fields.dates.extend(_dates(line))
     fields.orgs = _unique(fields.orgs)

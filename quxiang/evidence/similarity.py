@@ -7,8 +7,12 @@ agreements is the filled-in content, so documents are compared on their read tex
 out:
 
 1. the text is cut into lines, the lines at their colons and spaces (label / value), each piece normalised
-   (NFKC, no punctuation, upper case) and cut into character bigrams (a one-character piece is one gram),
-   hashed to 32 bits (`text_shingles`, cached per reading);
+   (NFKC, no punctuation, upper case); a run of Chinese characters is cut into character bigrams (a
+   one-character run is one gram), a run of ASCII letters and digits is one gram as a whole (a student
+   number, an ID number, a USCC, a phone number, a date's year: the filled-in identifiers). Bigrams of
+   digits would be nearly worthless: there are only a hundred of them, so every document has them all and
+   the template filter removed the whole of an ID number. Hashed to 32 bits (`text_shingles`, cached per
+   reading with a format mark, GRAMS_FORMAT);
 2. a gram found in at least TEMPLATE_MIN_DOCS different documents of the corpus in scope is template and
    removed (`template_shingles`): the template's lines, the labels inside filled-in lines (学号, 专业), a big
    employer's own header, and boilerplate OCR read with a slip (all but the grams around the slip).
@@ -48,8 +52,12 @@ _NOT_TEXT = re.compile(r"[^0-9A-Z\u3400-\u4dbf\u4e00-\u9fff]+")
 # A line is cut at its colons and at runs of spaces: 学号：2390000101  专业：计算机 is four pieces, so that
 # no gram spans a label and its value.
 _PIECES = re.compile(r"[:：]|\s+")
+_RUNS = re.compile(r"[0-9A-Z]+|[^0-9A-Z]+")
 EMPTY = b""
 _NO_GRAMS = np.empty(0, dtype=np.uint32)
+# The cached grams start with this mark; grams cached without it (character bigrams of digits too, before
+# 2026-12-07) are stale and made again from the text.
+GRAMS_FORMAT = b"QXG2"
 
 
 def line_normalise(line: str) -> str:
@@ -63,16 +71,37 @@ def text_pieces(text: str) -> list[str]:
     return [n for line in (text or "").splitlines() for n in (line_normalise(p) for p in _PIECES.split(line)) if n]
 
 
+def text_grams(text: str) -> set[str]:
+    """The grams of a text: bigrams of its Chinese runs, its ASCII letter-and-digit runs whole."""
+    grams: set[str] = set()
+    for piece in text_pieces(text):
+        for run in _RUNS.findall(piece):
+            if run[0] < "\x80":
+                grams.add(run)
+            else:
+                grams.update(run[i:i + SHINGLE] for i in range(max(1, len(run) - SHINGLE + 1)))
+    return grams
+
+
 def text_shingles(text: str) -> np.ndarray:
-    """The sorted distinct 32-bit hashes (CRC-32: stable across processes) of the text's bigrams."""
-    grams = {piece[i:i + SHINGLE] for piece in text_pieces(text) for i in range(max(1, len(piece) - SHINGLE + 1))}
+    """The sorted distinct 32-bit hashes (CRC-32: stable across processes) of the text's grams."""
+    grams = text_grams(text)
     if not grams:
         return _NO_GRAMS
     return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32, count=len(grams)))
 
 
-def shingles_from_bytes(data) -> np.ndarray:
-    return np.frombuffer(bytes(data or b""), dtype=np.uint32)
+def shingles_to_bytes(grams: np.ndarray) -> bytes:
+    """The cache form of a reading's grams (with the format mark)."""
+    return GRAMS_FORMAT + grams.tobytes()
+
+
+def shingles_from_bytes(data) -> np.ndarray | None:
+    """The grams cached by shingles_to_bytes; None when the cache is of an older format (make them again)."""
+    data = bytes(data or b"")
+    if not data.startswith(GRAMS_FORMAT):
+        return None
+    return np.frombuffer(data[len(GRAMS_FORMAT):], dtype=np.uint32)
 
 
 def template_shingles(docs: Iterable[tuple[np.ndarray, str]], *, min_docs: int) -> np.ndarray:

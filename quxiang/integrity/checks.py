@@ -28,7 +28,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from quxiang.evidence.fields import org_name_abbreviates
 from quxiang.evidence.models import EvidenceFile
+from quxiang.evidence.selectors import org_names_match
 from quxiang.integrity.conf import integrity_setting
 from quxiang.integrity.selectors import records_current
 from quxiang.reference.models import Region, RegionLevel
@@ -117,7 +119,26 @@ def evidence_reuse_check(*, year: int | None = None) -> list[Finding]:
 # --- (b) one USCC under different names; a location that contradicts the USCC ------------------------
 
 
+def _same_organisation_names(names: list[str]) -> list[list[str]]:
+    """The typed names grouped into organisations: two names are one organisation when they match as the
+    record page matches them (有限公司 / 有限责任公司 / 股份 / brackets / spaces / full-width folded, one
+    containing the other, an OCR-sized slip) or one abbreviates the other (中国移动崇明分公司)."""
+    groups: list[list[str]] = []
+    for name in names:
+        for group in groups:
+            if any(org_names_match(name, other) or org_name_abbreviates(name, other) or org_name_abbreviates(other, name)
+                   for other in group):
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    return groups
+
+
 def uscc_name_conflict_check(*, year: int | None = None) -> list[Finding]:
+    """SQL finds the codes typed with more than one name (spaces and bracket width aside); a code is flagged
+    when those names are more than one organisation (_same_organisation_names): 上海示范科技有限公司 and
+    上海 示范科技股份有限公司 under one code are one company typed twice, not a reused code."""
     qs = records_current(year=year).exclude(org_uscc="").annotate(
         name_key=_cleaned("org_name", _NAME_NOISE, upper=True)
     )
@@ -133,9 +154,12 @@ def uscc_name_conflict_check(*, year: int | None = None) -> list[Finding]:
         by_key: dict[str, str] = {}
         for _pk, name in items:
             by_key.setdefault(name_normalised(name), name)
+        organisations = _same_organisation_names(sorted(by_key.values()))
+        if len(organisations) < 2:
+            continue
         findings.append(Finding(
             reason=_("统一社会信用代码 %(uscc)s 在不同记录中登记为 %(n)d 个不同的单位名称：%(names)s。")
-            % {"uscc": uscc, "n": len(by_key), "names": _quote_names(sorted(by_key.values()))},
+            % {"uscc": uscc, "n": len(organisations), "names": _quote_names(g[0] for g in organisations)},
             registration_ids=_ids(items),
         ))
     return findings
@@ -183,7 +207,11 @@ def _with_phone(qs: QuerySet[Registration]) -> QuerySet[Registration]:
 
 def phone_shared_check(*, year: int | None = None) -> list[Finding]:
     """The same number given as the contact of organisations with different USCCs (branches of one
-    organisation share a USCC and are not flagged)."""
+    organisation share a USCC and are not flagged). When one code clearly dominates the number (at least
+    PHONE_MAJORITY_MIN_RECORDS records and PHONE_MAJORITY_RATIO × all the others together: a big employer's
+    switchboard), the records of the other codes are the ones to look at and the majority is named in the
+    reason, not flagged: one record typing the employer's phone with another code does not put the
+    employer's hundred graduates on the list."""
     qs = _with_phone(records_current(year=year).exclude(org_uscc=""))
     shared = (
         qs.order_by().values("phone_key").annotate(orgs=Count("org_uscc", distinct=True)).filter(orgs__gt=1)
@@ -193,14 +221,26 @@ def phone_shared_check(*, year: int | None = None) -> list[Finding]:
     rows = qs.filter(phone_key__in=list(counts)).order_by("phone_key", "pk").values_list(
         "phone_key", "pk", "org_name", "org_uscc", "org_contact_phone"
     )
+    majority_min = int(integrity_setting("PHONE_MAJORITY_MIN_RECORDS"))
+    majority_ratio = float(integrity_setting("PHONE_MAJORITY_RATIO"))
     findings = []
     for phone, items in sorted(_group(rows).items()):
         orgs = sorted({f"{name}（{uscc}）" for _pk, name, uscc, _typed in items})
         typed = sorted({typed.strip() for *_rest, typed in items})
+        per_code: dict[str, int] = defaultdict(int)
+        for _pk, _name, uscc, _typed in items:
+            per_code[uscc] += 1
+        top, top_n = max(per_code.items(), key=lambda kv: (kv[1], kv[0]))
+        flagged, note = items, ""
+        if top_n >= majority_min and top_n >= majority_ratio * (len(items) - top_n):
+            flagged = [i for i in items if i[2] != top]
+            top_name = next(name for _pk, name, uscc, _t in items if uscc == top)
+            note = _("其中 %(n)d 条记录为“%(name)s”（%(uscc)s），占多数，未列入；") % {
+                "n": top_n, "name": top_name, "uscc": top}
         findings.append(Finding(
             reason=_("联系电话 %(phone)s 出现在 %(n)d 家不同单位（统一社会信用代码不同）的记录中：%(orgs)s。")
-            % {"phone": " / ".join(typed), "n": counts[phone], "orgs": "、".join(orgs)},
-            registration_ids=_ids(items),
+            % {"phone": " / ".join(typed), "n": counts[phone], "orgs": "、".join(orgs)} + note,
+            registration_ids=_ids(flagged),
         ))
     return findings
 

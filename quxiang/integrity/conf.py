@@ -17,6 +17,11 @@ DEFAULTS: dict[str, Any] = {
     # only when chosen under these wizard groups (12 also covers 出国工作, which is not flexible).
     "FLEXIBLE_CATEGORY_CODES": ("75", "76"),
     "FLEXIBLE_GROUP_CATEGORY": ("flexible", "12"),
+    # (c) one phone for several USCCs: a code holding at least PHONE_MAJORITY_MIN_RECORDS of the number's
+    # records and PHONE_MAJORITY_RATIO × all the other codes' records together is the number's owner; only the
+    # other codes' records are flagged.
+    "PHONE_MAJORITY_MIN_RECORDS": 3,
+    "PHONE_MAJORITY_RATIO": 2.0,
     # (c) the organisation's phone is the student's own mobile — except where the student is the
     # organisation (75 自主创业).
     "OWN_PHONE_EXEMPT_CATEGORY_CODES": ("75",),

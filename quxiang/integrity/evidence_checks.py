@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quxiang.evidence import similarity
-from quxiang.evidence.fields import person_name_normalise
+from quxiang.evidence.fields import org_name_abbreviates, person_name_normalise
 from quxiang.evidence.models import EvidenceReading, ReadingStatus
 from quxiang.evidence.selectors import MATCH, MISMATCH, evidence_items_compare, evidence_says
 from quxiang.integrity.checks import Check, Finding, flexible_q
@@ -78,7 +78,12 @@ def evidence_mismatch_check(*, year: int | None = None) -> list[Finding]:
         items = {i.key: i for i in evidence_items_compare(org_name=org_name, uscc=uscc, student_name=student_name,
                                                            says=said)}
         reasons = []
-        if "org" in items and items["org"].verdict == MISMATCH:
+        # The name read differs, but the paper carries the typed USCC (the code names one organisation), or the
+        # typed name is an abbreviation of the one read (中国移动崇明分公司): a way of writing the name, not
+        # another organisation. (The record page still shows the two names side by side.)
+        same_org = (items.get("uscc") is not None and items["uscc"].verdict == MATCH) or any(
+            org_name_abbreviates(org_name, found) for found in said.orgs)
+        if "org" in items and items["org"].verdict == MISMATCH and not same_org:
             reasons.append(_("材料中的单位是%(found)s，不是填写的“%(typed)s”") % {
                 "found": _quoted(said.orgs), "typed": org_name})
         if "uscc" in items and items["uscc"].verdict == MISMATCH:
@@ -134,9 +139,10 @@ def evidence_near_duplicate_check(*, year: int | None = None) -> list[Finding]:
         "evidence__registration__student__name"))
     if len(rows) < 2:
         return []
-    texts = _texts(r[0] for r in rows if r[3] != r[1])  # not cached yet, or for other bytes
-    grams = {r[0]: similarity.text_shingles(texts[r[0]]) if r[0] in texts else similarity.shingles_from_bytes(r[4])
-             for r in rows}
+    cached = {r[0]: similarity.shingles_from_bytes(r[4]) for r in rows if r[3] == r[1]}
+    # Not cached yet, cached for other bytes, or cached in an older format: made from the text.
+    texts = _texts(r[0] for r in rows if cached.get(r[0]) is None)
+    grams = {r[0]: similarity.text_shingles(texts[r[0]]) if r[0] in texts else cached[r[0]] for r in rows}
     docs = {r[1]: (grams[r[0]], _identity(r[2], r[1])) for r in rows}  # one per distinct bytes
     template = similarity.template_shingles(docs.values(), min_docs=min_docs)
     signatures: dict[int, bytes] = {}
@@ -148,7 +154,7 @@ def evidence_near_duplicate_check(*, year: int | None = None) -> list[Finding]:
             signatures[pk] = bytes(signature or b"")
             continue
         signatures[pk] = similarity.content_signature(content, min_grams=min_grams)
-        updated.append(EvidenceReading(pk=pk, content_for=sha, content_shingles=grams[pk].tobytes(),
+        updated.append(EvidenceReading(pk=pk, content_for=sha, content_shingles=similarity.shingles_to_bytes(grams[pk]),
                                        content_key=new_key, content_signature=signatures[pk]))
     if updated:  # a cache: bulk_update writes only these columns (read_at does not move)
         EvidenceReading.objects.bulk_update(

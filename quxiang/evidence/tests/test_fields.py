@@ -102,3 +102,20 @@ def test_organisation_names_that_differ(typed, found):
 
 def test_normalised_name_drops_legal_form_brackets_and_spaces():
     assert org_name_normalise("上海 示范科技（集团）有限责任公司") == org_name_normalise("上海示范科技(集团)有限公司")
+
+
+def test_a_table_row_read_as_one_line_gives_the_value_not_the_field_label():
+    # OCR of a printed agreement's table: party, field label and value on one line.
+    found = fields("甲方 单位名称 上海示范科技有限公司\n统一社会信用代码 91310000MA1FL0A12N\n乙方 姓名 李明华\n学号 2390000101")
+    assert found.orgs == ["上海示范科技有限公司"] and found.persons == ["李明华"]
+    assert fields("甲方 用人单位名称 上海示范科技有限公司").orgs == ["上海示范科技有限公司"]
+    assert fields("考生 考生姓名 王小红").persons == ["王小红"]
+
+
+def test_abbreviation_of_an_organisation_name():
+    from quxiang.evidence.fields import org_name_abbreviates
+
+    assert org_name_abbreviates("中国移动崇明分公司", "中国移动通信集团上海有限公司崇明分公司")
+    assert not org_name_abbreviates("中国移动通信集团上海有限公司崇明分公司", "中国移动崇明分公司")  # the short one first
+    assert not org_name_abbreviates("上海浦江物流有限公司", "上海申联智能科技有限公司")
+    assert not org_name_abbreviates("移动崇明分公司", "中国移动通信集团上海有限公司崇明分公司")  # another start

@@ -270,3 +270,41 @@ def test_burst_spread_across_the_window_is_one_finding():
     assert "3 条记录" in findings[0].reason
     with override_settings(QUXIANG_INTEGRITY={"QUICK_VERIFY_MIN_RECORDS": 4}):
         assert checks.quick_verification_check() == []
+
+
+# --- issue 12's planted cohort (bench/trust): typing variants and a big employer's phone -------------------
+
+
+def test_one_uscc_under_typing_variants_of_one_name_is_not_flagged():
+    uscc = make_uscc(serial="MA1FL0501")
+    for name in ("上海浦江物流有限公司", "上海浦江物流股份有限公司", "上海浦江物流有限责任公司", "上海\u3000浦江物流有限公司"):
+        org_row(uscc=uscc, name=name)
+    branch = make_uscc(region="310151", serial="MA1FL0502")
+    org_row(uscc=branch, name="中国移动通信集团上海有限公司崇明分公司")
+    org_row(uscc=branch, name="中国移动崇明分公司")  # an abbreviation of the same branch
+    # ... while two organisations under one code are still flagged.
+    shell = make_uscc(serial="MA1FL0503")
+    a, b = org_row(uscc=shell, name="上海浦江物流有限公司"), org_row(uscc=shell, name="上海申联智能科技有限公司")
+
+    findings = checks.uscc_name_conflict_check()
+
+    assert [set(f.registration_ids) for f in findings] == [{a.pk, b.pk}]
+    assert "2 个不同的单位名称" in findings[0].reason
+
+
+def test_a_big_employers_phone_typed_with_another_code_flags_only_that_record():
+    employer = make_uscc(serial="MA1FL0511")
+    staff = [org_row(uscc=employer, name="上海东方教育培训有限公司", phone="021-66086637") for _ in range(4)]
+    odd = org_row(uscc=make_uscc(serial="MA1FL0512"), name="上海东方教育培训有限公司", phone="02166086637")
+
+    findings = checks.phone_shared_check()
+
+    assert [f.registration_ids for f in findings] == [(odd.pk,)]
+    assert "4 条记录" in findings[0].reason and employer in findings[0].reason
+    assert not {s.pk for s in staff} & set(findings[0].registration_ids)
+    # Two records against two (no majority): both codes' records are flagged, as before.
+    other = make_uscc(serial="MA1FL0513")
+    pair = [org_row(uscc=other, name="甲公司", phone="021-12345678"), org_row(uscc=other, name="甲公司", phone="021-12345678"),
+            org_row(uscc=make_uscc(serial="MA1FL0514"), name="乙公司", phone="021-12345678"),
+            org_row(uscc=make_uscc(serial="MA1FL0515"), name="丙公司", phone="021-12345678")]
+    assert {r.pk for r in pair} in [set(f.registration_ids) for f in checks.phone_shared_check()]
