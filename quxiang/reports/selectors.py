@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from quxiang.accounts.access import scope
 from quxiang.accounts.models import User
-from quxiang.reference.models import DestinationCategory
+from quxiang.reference.models import DestinationCategory, DestinationType
 from quxiang.registrations.models import Status
 from quxiang.registrations.state import with_record_joins
 from quxiang.roster.models import College, EducationLevel, Gender, Major, Student
@@ -131,28 +131,38 @@ AGGREGATION_WORK_MEM = "32MB"
 
 
 def grouped_counts_queryset(*, user: User, year: int) -> QuerySet:
-    """One row per (college, major, level, gender, state, verified category, pending category) with its
-    number of students, from the students' maintained columns (no join to their records). Keys are ids and
-    short codes only (names are fetched separately): narrow rows keep the aggregation fast."""
+    """One row per (college, major, level, gender, state, verified type, pending type) with its number of
+    students, from the students' maintained columns (no join to their records). The keys are exactly the
+    columns of `student_statistics_idx` in its order, so PostgreSQL counts in one ordered pass over the
+    index (index-only scan, group aggregate, no join, no sort); the types' categories are looked up
+    afterwards in `_grouped_counts` (a join per student cost 2/3 of the time at 1,000,000 students)."""
     students = scope(user=user, queryset=Student.objects.filter(graduation_year=year))
     return (
-        students.annotate(
-            state=F("record_state"), vcat=F("verified_type__category_id"), pcat=F("pending_type__category_id"),
-        )
-        .values("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat")
+        students.annotate(state=F("record_state"), vtype=F("verified_type_id"), ptype=F("pending_type_id"))
+        .values("college_id", "major_id", "education_level", "gender", "state", "vtype", "ptype")
         .annotate(n=Count("*"))
         .order_by()
-        .values_list("college_id", "major_id", "education_level", "gender", "state", "vcat", "pcat", "n")
+        .values_list("college_id", "major_id", "education_level", "gender", "state", "vtype", "ptype", "n")
     )
 
 
 def _grouped_counts(*, user: User, year: int) -> list[tuple]:
+    """The groups of `grouped_counts_queryset` by category instead of type: (college, major, level, gender,
+    state, verified category, pending category, n)."""
     qs = grouped_counts_queryset(user=user, year=year)
     if connection.vendor != "postgresql":
-        return list(qs)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'")
-        return list(qs)
+        rows = list(qs)
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'")
+            rows = list(qs)
+    category_of = dict(DestinationType.objects.values_list("key", "category_id"))
+    merged: dict[tuple, int] = defaultdict(int)
+    for college_id, major_id, level, gender, state, vtype, ptype, n in rows:
+        key = (college_id, major_id, level, gender, state, category_of.get(vtype) if vtype else None,
+               category_of.get(ptype) if ptype else None)
+        merged[key] += n
+    return [(*key, n) for key, n in merged.items()]
 
 
 def cohort_statistics(*, user: User, year: int) -> CohortStatistics:

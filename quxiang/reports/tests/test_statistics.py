@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from quxiang.accounts.models import Role
 from quxiang.audit.models import AuditAction, AuditEntry
+from quxiang.reference.models import DestinationType
 from quxiang.reports.selectors import cohort_statistics, cohort_years
 from quxiang.testing.factories import (
     CollegeFactory,
@@ -239,9 +240,10 @@ def test_counselor_download_is_scoped_and_unknown_table_is_404(client, cohort):
 
 # --- query count ------------------------------------------------------------------------------------
 
-# session, user, cohort years, categories, the one grouped aggregation, names of its colleges and majors;
-# on PostgreSQL the aggregation runs in its own transaction with SET LOCAL work_mem (a savepoint in tests).
-PAGE_QUERIES = 7 + (3 if connection.vendor == "postgresql" else 0)
+# session, user, cohort years, categories, the one grouped aggregation, the types' categories, names of its
+# colleges and majors; on PostgreSQL the aggregation runs in its own transaction with SET LOCAL work_mem (a
+# savepoint in tests).
+PAGE_QUERIES = 8 + (3 if connection.vendor == "postgresql" else 0)
 
 
 def _cohort_of(n: int, classes) -> None:
@@ -288,4 +290,20 @@ def test_the_database_returns_groups_not_students(db):
     for _ in range(40):
         make_registration_row(student=StudentFactory(school_class=school_class), status="verified")
     rows = list(grouped_counts_queryset(user=make_office(), year=2027))
-    assert len(rows) == 1 and rows[0][-1] == 40 and rows[0][4] == "verified" and rows[0][5] == "10"
+    assert len(rows) == 1 and rows[0][-1] == 40 and rows[0][4] == "verified"
+    assert DestinationType.objects.get(key=rows[0][5]).category_id == "10"  # the type; its category after
+
+
+def test_groups_of_types_of_one_category_are_counted_together(db):
+    """Two types of category 10 (签就业协议形式就业) in one class: the statistics count 5 + 3 = 8 in 10."""
+    from quxiang.reports.selectors import _grouped_counts
+
+    school_class = SchoolClassFactory()
+    ten = list(DestinationType.objects.filter(category_id="10", is_active=True).values_list("key", flat=True))[:2]
+    assert len(ten) == 2
+    for key, n in zip(ten, (5, 3), strict=True):
+        for _ in range(n):
+            make_registration_row(student=StudentFactory(school_class=school_class, gender="M"), status="verified",
+                                  destination_type=key)
+    rows = _grouped_counts(user=make_office(), year=2027)
+    assert [(r[4], r[5], r[-1]) for r in rows] == [("verified", "10", 8)]
