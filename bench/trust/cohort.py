@@ -396,7 +396,7 @@ def plan_cohort(*, students: int, seed: int, regions: dict[str, str], start: dt.
     weights = {"none": 3, "awaiting_job_hunting": 4, "study_master": 13, "abroad_study": 3, "flexible_other": 3,
                "flexible_freelance": 1, "labour_contract": 10, "dispatch_general": 63}
     kinds, ws = list(weights), list(weights.values())
-    image_share = 0.18
+    image_share = 0.12
     for p in list(free):
         if p.number in lenders:
             continue

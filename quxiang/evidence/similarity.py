@@ -123,9 +123,10 @@ def content_shingles(grams: np.ndarray, template: np.ndarray) -> np.ndarray:
     return grams[~np.isin(grams, template, assume_unique=True)]
 
 
-def content_fingerprint(content: np.ndarray) -> str:
-    """A short fingerprint of a content: its cached signature stays valid while this does not change."""
-    return hashlib.blake2b(content.tobytes(), digest_size=8).hexdigest()
+def content_fingerprint(content: np.ndarray, *, min_grams: int = 0) -> str:
+    """A short fingerprint of a content and of the MIN_GRAMS its signature was made with: the cached
+    signature stays valid while this does not change (a lower MIN_GRAMS must sign what was left empty)."""
+    return hashlib.blake2b(content.tobytes() + min_grams.to_bytes(4, "little"), digest_size=8).hexdigest()
 
 
 def content_signature(content: np.ndarray, *, min_grams: int) -> bytes:

@@ -275,15 +275,69 @@ def flexible_q() -> Q:
     )
 
 
+def flexible_share_by_class(*, year: int | None = None) -> list[dict]:
+    """Per class: placed records and flexible ones, with the class's and its college's names and ids."""
+    placed = records_current(year=year).filter(destination_type__category__is_placed=True)
+    return list(
+        placed.order_by().values("student__school_class_id", "student__school_class__name", "student__college_id",
+                                 "student__college__name")
+        .annotate(placed=Count("id"), flexible=Count("id", filter=flexible_q()))
+    )
+
+
+def flexible_class_outliers(rows: list[dict]) -> list[tuple[dict, float, list[tuple[int, int]]]]:
+    """The classes whose flexible share is at least CLASS_SHARE_RATIO × and CLASS_SHARE_MIN_GAP above the higher
+    of its college's other classes and the school's other classes (≥ CLASS_MIN_PLACED placed, ≥
+    CLASS_MIN_FLEXIBLE flexible): (row, share, [(flexible, placed) of the college's others, of the school's
+    others]). The rule of class_cluster (evidence_checks.py); flexible_share leaves such a class out."""
+    min_placed = int(integrity_setting("CLASS_MIN_PLACED"))
+    min_flexible = int(integrity_setting("CLASS_MIN_FLEXIBLE"))
+    ratio = float(integrity_setting("CLASS_SHARE_RATIO"))
+    gap = float(integrity_setting("CLASS_SHARE_MIN_GAP"))
+    school = (sum(r["placed"] for r in rows), sum(r["flexible"] for r in rows))
+    colleges: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        colleges[r["student__college_id"]][0] += r["placed"]
+        colleges[r["student__college_id"]][1] += r["flexible"]
+    flagged = []
+    for r in rows:
+        if r["placed"] < min_placed or r["flexible"] < min_flexible:
+            continue
+        share = r["flexible"] / r["placed"]
+        college = colleges[r["student__college_id"]]
+        others = [(college[1] - r["flexible"], college[0] - r["placed"]), (school[1] - r["flexible"], school[0] - r["placed"])]
+        shares = [f / p for f, p in others if p > 0]
+        if not shares:
+            continue  # the class is the whole school: nothing to compare with
+        reference = max(shares)
+        if share >= ratio * reference and share - reference >= gap:
+            flagged.append((r, share, others))
+    return flagged
+
+
 def flexible_share_check(*, year: int | None = None) -> list[Finding]:
-    """灵活就业（其他录用形式）、自由职业、自主创业 among a college's placed records, against the school's share."""
+    """灵活就业（其他录用形式）、自由职业、自主创业 among a college's placed records, against the school's share.
+    A class far above its college's other classes and the school (flexible_class_outliers: class_cluster's
+    finding) is left out of its college's share: a college is flagged for its own spread, not for one class's (issue 12: one
+    class suddenly flexible would otherwise put every flexible graduate of its college on the list)."""
     ratio = float(integrity_setting("FLEXIBLE_SHARE_RATIO"))
     minimum = int(integrity_setting("FLEXIBLE_MIN_RECORDS"))
     placed = records_current(year=year).filter(destination_type__category__is_placed=True)
-    rows = list(
-        placed.order_by().values("student__college_id", "student__college__name")
-        .annotate(placed=Count("id"), flexible=Count("id", filter=flexible_q()))
-    )
+    by_class = flexible_share_by_class(year=year)
+    # Only a class with other classes beside it in its college: a college of one class is its own spread.
+    outliers = {r["student__school_class_id"] for r, _share, ((_cf, cp), _school) in flexible_class_outliers(by_class)
+                if cp > 0}
+    colleges: dict[int, dict] = {}
+    for r in by_class:
+        row = colleges.setdefault(r["student__college_id"], {
+            "student__college_id": r["student__college_id"], "student__college__name": r["student__college__name"],
+            "placed": 0, "flexible": 0, "own_placed": 0, "own_flexible": 0})
+        row["placed"] += r["placed"]
+        row["flexible"] += r["flexible"]
+        if r["student__school_class_id"] not in outliers:
+            row["own_placed"] += r["placed"]
+            row["own_flexible"] += r["flexible"]
+    rows = list(colleges.values())
     total_placed = sum(r["placed"] for r in rows)
     total_flexible = sum(r["flexible"] for r in rows)
     if not total_placed or not total_flexible:
@@ -291,12 +345,13 @@ def flexible_share_check(*, year: int | None = None) -> list[Finding]:
     school_share = total_flexible / total_placed
     flagged = {
         r["student__college_id"]: r for r in rows
-        if r["flexible"] >= minimum and r["flexible"] / r["placed"] >= ratio * school_share
+        if r["own_flexible"] >= minimum and r["own_placed"] and r["own_flexible"] / r["own_placed"] >= ratio * school_share
     }
     if not flagged:
         return []
     ids = _group(
-        placed.filter(flexible_q(), student__college_id__in=flagged).order_by("pk").values_list("student__college_id", "pk")
+        placed.filter(flexible_q(), student__college_id__in=flagged).exclude(student__school_class_id__in=outliers)
+        .order_by("pk").values_list("student__college_id", "pk")
     )
     findings = []
     for college_id, row in sorted(flagged.items(), key=lambda kv: kv[1]["student__college__name"]):

@@ -33,13 +33,17 @@ DEFAULTS: dict[str, Any] = {
     # Sampling (抽查): default percentage offered on the form.
     "SAMPLE_DEFAULT_PERCENTAGE": 5,
     # --- Checks on what the evidence says (issue 12, integrity/evidence_checks.py) ---
-    # Near-duplicate content (evidence/similarity.py): a character bigram in at least TEMPLATE_MIN_DOCS
-    # documents (counted by the persons they name) is template and removed; what is left must hold at least
-    # MIN_GRAMS bigrams, and two documents of different students whose contents have an estimated Jaccard
-    # similarity of at least SIMILARITY are the same document.
-    "NEAR_DUPLICATE_TEMPLATE_MIN_DOCS": 5,
-    "NEAR_DUPLICATE_MIN_GRAMS": 20,
-    "NEAR_DUPLICATE_SIMILARITY": 0.65,
+    # Near-duplicate content (evidence/similarity.py): a gram in documents about at least TEMPLATE_MIN_DOCS
+    # different persons is template and removed (the form's text, and what several students' papers share:
+    # an employer's address and phone, a university's name); what is left — one person's filled-in content —
+    # must hold at least MIN_GRAMS grams, and two documents of different students whose contents have an
+    # estimated Jaccard similarity of at least SIMILARITY are the same document. Since the ASCII runs are whole
+    # grams (a student number, an ID number is one gram) an agreement's content is a handful of grams: the
+    # planted-cohort bench (bench/trust, docs/benchmarks.md) measured 4–7 for an agreement and 0.83–1.0 between
+    # a re-encoded copy and its original; were 5 / 20 / 0.65 when every digit pair was a gram.
+    "NEAR_DUPLICATE_TEMPLATE_MIN_DOCS": 3,
+    "NEAR_DUPLICATE_MIN_GRAMS": 4,
+    "NEAR_DUPLICATE_SIMILARITY": 0.7,
     # ... but two documents that each name their own record's student (different persons) are two students'
     # own agreements unless nearly all their content is the same (a copy with only the name edited).
     "NEAR_DUPLICATE_OWN_NAMED_SIMILARITY": 0.9,

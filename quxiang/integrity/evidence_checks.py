@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,13 @@ from quxiang.evidence import similarity
 from quxiang.evidence.fields import org_name_abbreviates, person_name_normalise
 from quxiang.evidence.models import EvidenceReading, ReadingStatus
 from quxiang.evidence.selectors import MATCH, MISMATCH, evidence_items_compare, evidence_says
-from quxiang.integrity.checks import Check, Finding, flexible_q
+from quxiang.integrity.checks import (
+    Check,
+    Finding,
+    flexible_class_outliers,
+    flexible_q,
+    flexible_share_by_class,
+)
 from quxiang.integrity.conf import integrity_setting
 from quxiang.integrity.selectors import records_current
 from quxiang.registrations.models import Status
@@ -149,7 +155,7 @@ def evidence_near_duplicate_check(*, year: int | None = None) -> list[Finding]:
     updated = []
     for pk, sha, _fields, _for, _grams, key, signature, *_rest in rows:
         content = similarity.content_shingles(grams[pk], template)
-        new_key = similarity.content_fingerprint(content)
+        new_key = similarity.content_fingerprint(content, min_grams=min_grams)
         if pk not in texts and new_key == key:
             signatures[pk] = bytes(signature or b"")
             continue
@@ -191,33 +197,10 @@ def evidence_near_duplicate_check(*, year: int | None = None) -> list[Finding]:
 
 def _class_share_findings(year: int | None) -> list[Finding]:
     min_placed = int(integrity_setting("CLASS_MIN_PLACED"))
-    min_flexible = int(integrity_setting("CLASS_MIN_FLEXIBLE"))
     ratio = float(integrity_setting("CLASS_SHARE_RATIO"))
     gap = float(integrity_setting("CLASS_SHARE_MIN_GAP"))
     placed = records_current(year=year).filter(destination_type__category__is_placed=True)
-    rows = list(
-        placed.order_by().values("student__school_class_id", "student__school_class__name", "student__college_id",
-                                 "student__college__name")
-        .annotate(placed=Count("id"), flexible=Count("id", filter=flexible_q()))
-    )
-    school = (sum(r["placed"] for r in rows), sum(r["flexible"] for r in rows))
-    colleges: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for r in rows:
-        colleges[r["student__college_id"]][0] += r["placed"]
-        colleges[r["student__college_id"]][1] += r["flexible"]
-    flagged = []
-    for r in rows:
-        if r["placed"] < min_placed or r["flexible"] < min_flexible:
-            continue
-        share = r["flexible"] / r["placed"]
-        college = colleges[r["student__college_id"]]
-        others = [(college[1] - r["flexible"], college[0] - r["placed"]), (school[1] - r["flexible"], school[0] - r["placed"])]
-        shares = [f / p for f, p in others if p > 0]
-        if not shares:
-            continue  # the class is the whole school: nothing to compare with
-        reference = max(shares)
-        if share >= ratio * reference and share - reference >= gap:
-            flagged.append((r, share, others))
+    flagged = flexible_class_outliers(flexible_share_by_class(year=year))
     findings = []
     for r, share, ((cf, cp), (sf, sp)) in sorted(flagged, key=lambda x: x[0]["student__school_class__name"]):
         ids = placed.filter(flexible_q(), student__school_class_id=r["student__school_class_id"]).order_by("pk")

@@ -424,3 +424,88 @@ def test_new_checks_are_registered_and_run_with_the_others():
     results = dict((c.key, f) for c, f in checks.checks_run())
     assert flagged(results["evidence_mismatch"]) == {reg.pk}
     assert checks.checks_run(year=2031)[-3:] == [(c, []) for c in checks.CHECKS[-3:]]
+
+
+# --- measured on the planted cohort (bench/trust): identifiers as whole grams, small contents ---------------
+
+
+def _employer_agreement(*, name: str, number: str, national_id: str, serial: int) -> str:
+    """A big employer's agreement as OCR reads the printed table: what differs between two students is only
+    their name and identifiers (the employer's lines, the job, the pay and the date are the same for many)."""
+    return "\n".join([
+        "全国普通高等学校毕业生就业协议书", f"编号：2027{serial:06d}",
+        "甲方 单位名称 上海示范科技有限公司", f"统一社会信用代码 {USCC}", "单位地址 上海市浦东新区张江路88号",
+        "联系人及电话 人事部赵女士 021-69023834", f"乙方 姓名 {name}", f"学号 {number}", "专业 计算机科学与技术",
+        f"身份证号 {national_id}", "工作岗位 软件工程师", "月薪 9500元",
+        "一、甲方如实介绍本单位情况及工作岗位、工作条件、劳动报酬等，并按国家规定为乙方缴纳社会保险。",
+        "三、本协议经甲乙双方签字盖章并经学校就业部门登记后生效，乙方报到后本协议自行终止。",
+        f"乙方（签名）：{name}", "日期：2026年10月26日",
+    ])
+
+
+def test_copies_of_an_agreement_whose_only_own_content_is_identifiers_are_flagged():
+    # Twelve students' own agreements with one big employer, same job, pay and date: the template is everything
+    # but the name, 编号, 学号 and ID number — four or five grams of content. Before identifiers were whole grams
+    # (every digit pair a gram, all of them template) nothing was left to compare and copies went unflagged.
+    for i, name in enumerate(PEOPLE):
+        read_evidence(record(name=name), _employer_agreement(
+            name=name, number=f"23900{i:05d}", national_id=make_national_id(seq=i + 300), serial=i))
+    original = record(name="李明华")
+    text = _employer_agreement(name="李明华", number="2390077777", national_id=make_national_id(seq=777), serial=777)
+    read_evidence(original, text)
+    copies = [record(name=n) for n in ("韩梅梅", "林涛")]
+    read_evidence(copies[0], text.replace("张江路", "张汪路").replace("：", ":"))  # OCR slips in the copy
+    read_evidence(copies[1], "\n".join(text.split("\n")[:-1]))  # the bottom line cropped off
+
+    findings = evidence_near_duplicate_check()
+
+    assert [set(f.registration_ids) for f in findings] == [{original.pk, *(c.pk for c in copies)}]
+
+
+def test_offer_letters_from_one_university_are_not_near_duplicates():
+    # Little own content (a student number); the university's words are shared by several students' letters.
+    for i, name in enumerate(["王小红", "张伟", "刘洋", "赵敏"]):
+        read_evidence(record(name=name, org="墨尔本大学", uscc=""), "\n".join([
+            "OFFER OF ADMISSION", f"Student ID {23900400 + i}",
+            "We are pleased to offer you admission to The University of Melbourne.",
+            "Master of Science, Fall 2027. Please confirm your acceptance by 30 April 2027."]), name="Offer.pdf")
+    assert evidence_near_duplicate_check() == []
+
+
+def test_a_lower_min_grams_signs_what_an_earlier_run_left_unsigned():
+    # The cached signature is keyed by the content and MIN_GRAMS: after a settings change the copies are found.
+    template_cohort()
+    text = agreement_text(name="李明华", number="2390000101")
+    read_evidence(record(name="李明华"), text)
+    read_evidence(record(name="韩梅梅"), ocr_copy(text))
+    with override_settings(QUXIANG_INTEGRITY={"NEAR_DUPLICATE_MIN_GRAMS": 500}):
+        assert evidence_near_duplicate_check() == []
+    assert len(evidence_near_duplicate_check()) == 1
+
+
+def test_a_college_over_the_line_because_of_one_class_is_left_to_the_class_finding():
+    # 管理学院 as a whole is 16/73 = 22 % against the school's 10 % (over 2×), but all of its excess is one
+    # class (13 of 16): class_cluster names that class; the college check no longer lists the college's other
+    # flexible graduates (it did before, with every flexible record of the college).
+    college = CollegeFactory(name="管理学院")
+    hot = _class(college, "管理2301", general=3, flexible=9, freelance=4)
+    others = [_class(college, f"管理230{i + 2}", general=18, flexible=1) for i in range(3)]
+    for i in range(4):
+        _class(CollegeFactory(name=f"学院{i}"), f"班{i}", general=29, flexible=1)
+
+    assert checks.flexible_share_check() == []
+    assert flagged(class_cluster_check()) == set(hot["flexible_other"] + hot["flexible_freelance"])
+    assert others  # their flexible records are on no list
+
+
+def test_a_college_high_in_every_class_is_still_flagged():
+    spread = CollegeFactory(name="艺术学院")
+    arts = [_class(spread, f"艺术230{i}", general=7, flexible=5) for i in range(3)]  # 42 % in every class
+    for i in range(4):
+        _class(CollegeFactory(name=f"学院{i}"), f"班{i}", general=29, flexible=1)
+
+    shares = checks.flexible_share_check()
+
+    assert [f.reason.split("：")[0] for f in shares] == ["艺术学院"]
+    assert set(shares[0].registration_ids) == {pk for a in arts for pk in a["flexible_other"]}
+    assert not [f for f in class_cluster_check() if "已落实去向" in f.reason]  # no class stands out
