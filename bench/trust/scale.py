@@ -55,8 +55,8 @@ def add_records(*, total: int, start: dt.datetime, seed: int, log) -> int:
                                            password=password) for i in range(need)], batch_size=2000)
     students = Student.objects.bulk_create([
         Student(user=u, student_number=u.username, name=u.full_name, gender="M", education_level=EducationLevel.BACHELOR,
-                national_id=make_national_id(region="310104", birth=f"2003{i % 12 + 1:02d}{i // 12 % 28 + 1:02d}",
-                                             seq=i + 100000),
+                national_id=make_national_id(region="310105", birth=f"{dt.date(2002, 1, 1) + dt.timedelta(days=i // 99):%Y%m%d}",
+                                             seq=i % 99),
                 college=college, major=majors[(i // C.CLASS_SIZE) % 12], school_class=classes[i // C.CLASS_SIZE],
                 origin_region_id="310104", graduation_year=2027, phone=f"138{i:08d}")
         for i, u in enumerate(users)], batch_size=2000)
@@ -64,7 +64,7 @@ def add_records(*, total: int, start: dt.datetime, seed: int, log) -> int:
 
     def org(i: int, kind: str = "91") -> C.Org:
         return C.Org(f"上海规模{i:04d}科技有限公司" if kind == "91" else f"上海规模{i:04d}工作室",
-                     C.uscc("310115", f"MA1SC{i:04d}", kind), "310115", f"上海市张江路{i}号", "王经理",
+                     C.uscc("310115", f"MA1TC{i:04d}", kind), "310115", f"上海市张江路{i}号", "王经理",
                      f"021-5{i:07d}")
 
     orgs = [org(i) for i in range(600)]
