@@ -14,7 +14,9 @@ import xlsxwriter
 from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 
 from quxiang.core.xlsx import safe_cell
+from quxiang.reports.models import HeaderMode
 from quxiang.reports.national import EXPORT_COLUMNS, export_cells
+from quxiang.reports.profiles import CompiledProfile, profile_cells
 from quxiang.reports.tables import Pct, Table
 
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
@@ -98,6 +100,70 @@ def national_export_write(
     return out, count
 
 
+def profile_export_write(
+    *, rows: Iterable[tuple], compiled: CompiledProfile, clean_only: bool = False, out: IO[bytes] | None = None,
+    progress: Callable[[int], None] | None = None, progress_every: int = EXPORT_CHUNK_SIZE,
+) -> tuple[IO[bytes], int]:
+    """Write `rows` (tuples of `profiles.profile_rows`) in the layout of an export profile, with constant memory
+    like `national_export_write`: the field codes as the first row, the Chinese names as the second row or on a
+    “说明” sheet after the data (the loader reads the first sheet), every cell text. With `clean_only`, records
+    with a pre-check problem are left out. `progress(n)` counts the students read. Returns (file at 0, rows written)."""
+    out = out if out is not None else tempfile.TemporaryFile(prefix="quxiang-export-", suffix=".xlsx")
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, **_SAFE_OPTIONS})
+    bold = book.add_format({"bold": True})
+    names: set[str] = set()
+    two_rows = compiled.header_mode == HeaderMode.TWO_ROWS
+    columns = len(compiled.columns)
+
+    def new_sheet(title: str) -> _RowWriter:
+        sheet = book.add_worksheet(_sheet_name(title, names))
+        sheet.freeze_panes(2 if two_rows else 1, 0)
+        for col, column in enumerate(compiled.columns):
+            sheet.set_column(col, col, min(max(column.width, len(column.code)) + 2, 40))
+        for col, code in enumerate(compiled.codes):
+            sheet.write_string(0, col, code, bold)
+        if two_rows:
+            for col, name in enumerate(compiled.names):
+                sheet.write_string(1, col, safe_cell(name), bold)
+        return _RowWriter(sheet, columns=columns, header_rows=2 if two_rows else 1)
+
+    read = 0
+
+    def counted(source: Iterable[tuple]) -> Iterator[tuple]:
+        nonlocal read
+        for t in source:
+            read += 1
+            if progress is not None and read % progress_every == 0:
+                progress(read)
+            yield t
+
+    title = compiled.sheet_title or SHEET_TITLE
+    limit = SHEET_ROW_LIMIT - (2 if two_rows else 1)
+    writer, part, count = new_sheet(title), 1, 0
+    for cells in profile_cells(counted(rows), compiled=compiled, clean_only=clean_only):
+        if writer.rows >= limit:
+            writer.close()
+            part += 1
+            writer = new_sheet(f"{title} ({part})")
+        writer.write(cells)
+        count += 1
+    writer.close()
+    if not two_rows:
+        notes = book.add_worksheet(_sheet_name("说明", names))
+        for col, head in enumerate(["字段代码", "中文名称", "宽度", "定长", "代码表", "日期格式", "必填条件"]):
+            notes.write_string(0, col, head, bold)
+        for r, c in enumerate(compiled.columns, start=1):
+            required = "*" if c.required_all else ",".join(sorted(c.required_codes))
+            for col, value in enumerate([c.code, c.name, str(c.width), "是" if c.fixed else "", c.table,
+                                         c.date_format.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD"),
+                                         required]):
+                notes.write_string(r, col, safe_cell(value))
+        notes.set_column(0, 6, 16)
+    book.close()
+    out.seek(0)
+    return out, count
+
+
 # What xlsxwriter changes in a string cell (quxiang.core.xlsx.safe_cell has run before): XML's &, < and >,
 # control characters (→ _xHHHH_) and text that already looks like such an escape (→ _x005F_xHHHH_).
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
@@ -117,17 +183,19 @@ class _RowWriter:
     "<r>" and ends with "</r>" unescaped, as rich text; here it is text like any other (a student's "<r>&</r>"
     would otherwise break the whole file). `close()` hands the sheet back to xlsxwriter with its dimensions."""
 
-    def __init__(self, sheet) -> None:
+    def __init__(self, sheet, *, columns: int = len(EXPORT_COLUMNS), header_rows: int = 1) -> None:
         self.sheet = sheet
         self.rows = 0
-        self._max_col = len(EXPORT_COLUMNS) - 1
-        sheet._write_single_row(1)  # flush the header row; xlsxwriter now expects row 1 (0-based) onwards
+        self._header_rows = header_rows
+        self._max_col = columns - 1
+        # Flush the header row(s); xlsxwriter now expects row `header_rows` (0-based) onwards.
+        sheet._write_single_row(header_rows)
         self._write = sheet.fh.write
-        self._refs = [f'<c r="{xl_col_to_name(col)}' for col in range(len(EXPORT_COLUMNS))]
+        self._refs = [f'<c r="{xl_col_to_name(col)}' for col in range(columns)]
 
     def write(self, cells: list[str]) -> None:
         self.rows += 1
-        n = str(self.rows + 1)  # Excel's row number: the header is row 1
+        n = str(self.rows + self._header_rows)  # Excel's row number: the header is row 1 (and 2)
         escape = _NEEDS_ESCAPE.search("".join(cells)) is not None  # rare: escape cell by cell only then
         parts = [f'<row r="{n}">']
         for ref, value in zip(self._refs, cells, strict=True):
@@ -145,8 +213,8 @@ class _RowWriter:
 
     def close(self) -> None:
         if self.rows:
-            self.sheet._check_dimensions(self.rows, self._max_col)
-        self.sheet.previous_row = self.rows + 1
+            self.sheet._check_dimensions(self.rows + self._header_rows - 1, self._max_col)
+        self.sheet.previous_row = self.rows + self._header_rows
 
 
 def _inline_text(value: str) -> str:

@@ -25,8 +25,9 @@ from quxiang.jobs.models import Job, JobStatus
 from quxiang.jobs.selectors import job_percent
 from quxiang.jobs.services import job_create, job_enqueue, job_finish, job_progress
 from quxiang.reports.exports import EXPORT_CHUNK_SIZE
+from quxiang.reports.models import ExportProfile
 from quxiang.reports.national import national_export_rows
-from quxiang.reports.services import national_export_build, national_export_log
+from quxiang.reports.services import national_export_build, national_export_log, profile_export_build
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +38,20 @@ PROGRESS_EVERY = EXPORT_CHUNK_SIZE * 5
 
 def national_export_start(
     *, actor: User, year: int, full_id: bool = False, reason: str = "", verified_only: bool = False,
-    by_college: bool = False, ip: str | None = None,
+    by_college: bool = False, ip: str | None = None, profile_id: int | None = None, clean_only: bool = False,
 ) -> Job:
     """Queue the national export of the cohort `year` for `actor`. The national ID is masked unless
-    `full_id`, which needs a reason (the form asks for it). If the broker cannot be reached the job is
-    failed at once with a message its page shows; nothing else has been written."""
+    `full_id`, which needs a reason (the form asks for it). With `profile_id` the file takes that export
+    profile's layout (issue 14), `clean_only` leaving out the records the pre-check lists; without it, today's
+    export (Chinese headers). If the broker cannot be reached the job is failed at once with a message its
+    page shows; nothing else has been written."""
     reason = (reason or "").strip()
     if full_id and not reason:
         raise ValueError("a full export needs a reason")
     params = {"year": year, "full_id": full_id, "reason": reason if full_id else "",
               "verified_only": verified_only, "by_college": by_college, "ip": ip}
+    if profile_id is not None:
+        params.update(profile_id=profile_id, clean_only=clean_only, by_college=False)
     with transaction.atomic():
         job = job_create(kind=KIND_EXPORT, created_by=actor, params=params)
         job_enqueue(job=job)
@@ -70,10 +75,21 @@ def national_export_handler(job: Job) -> None:
     def progress(done: int) -> None:
         job_progress(job_id=job.pk, done=done, total=max(total, done))  # students added since the count
 
+    profile_id, clean_only = params.get("profile_id"), bool(params.get("clean_only"))
+    profile = None
+    if profile_id is not None:
+        profile = ExportProfile.objects.filter(pk=profile_id).first()
+        if profile is None:
+            raise DomainError(_("所选上报格式已被删除，导出没有进行。"), code="export_profile_gone")
     with tempfile.TemporaryFile(prefix="quxiang-export-", suffix=".xlsx") as tmp:
-        export = national_export_build(actor=actor, year=year, full_id=full_id, verified_only=verified_only,
-                                       by_college=by_college, out=tmp, progress=progress,
-                                       progress_every=PROGRESS_EVERY)
+        if profile is not None:
+            export = profile_export_build(actor=actor, year=year, profile=profile, full_id=full_id,
+                                          verified_only=verified_only, clean_only=clean_only, out=tmp,
+                                          progress=progress, progress_every=PROGRESS_EVERY)
+        else:
+            export = national_export_build(actor=actor, year=year, full_id=full_id, verified_only=verified_only,
+                                           by_college=by_college, out=tmp, progress=progress,
+                                           progress_every=PROGRESS_EVERY)
         job_progress(job_id=job.pk, done=export.rows, total=export.rows)
         try:
             with transaction.atomic():
@@ -82,7 +98,8 @@ def national_export_handler(job: Job) -> None:
                 if job_finish(job_id=job.pk, result=File(tmp, name=export.filename), result_name=export.filename):
                     national_export_log(actor=actor, year=year, rows=export.rows, full_id=full_id,
                                         reason=params.get("reason") or "", verified_only=verified_only,
-                                        by_college=by_college, ip=params.get("ip"), job_id=job.pk)
+                                        by_college=by_college, ip=params.get("ip"), job_id=job.pk,
+                                        profile_id=profile_id, clean_only=clean_only)
         except DatabaseError:
             raise
         except Exception as exc:  # the file storage (a full disk, object storage unreachable)

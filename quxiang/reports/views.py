@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from quxiang.core.errors import DomainError
 from quxiang.core.http import client_ip
 from quxiang.core.permissions import office_required, staff_required
 from quxiang.core.storage import StorageUnavailable, storage_unavailable_response, stored_file_response
 from quxiang.core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from quxiang.jobs.models import JobStatus
 from quxiang.jobs.services import job_expire_stale
-from quxiang.reports import jobs, selectors, services
+from quxiang.reports import jobs, precheck, profile_services, profiles, selectors, services
 from quxiang.reports.exports import table_xlsx
-from quxiang.reports.forms import NationalExportForm, YearForm
+from quxiang.reports.forms import (
+    NationalExportForm,
+    PrecheckForm,
+    ProfileImportForm,
+    SchoolSettingsForm,
+    YearForm,
+)
+from quxiang.reports.models import ExportProfile
 from quxiang.reports.tables import chart_data, statistics_tables
 
 
@@ -51,19 +61,32 @@ def statistics(request: HttpRequest) -> HttpResponse:
 def national_export(request: HttpRequest) -> HttpResponse:
     """The form; submitting it queues the export as a background job and opens the job's page."""
     years = selectors.cohort_years(user=request.user)
+    available = profiles.profile_list()
     if request.method == "POST":
-        form = NationalExportForm(request.POST, years=years)
+        form = NationalExportForm(request.POST, years=years, profiles=available)
         if form.is_valid():
             data = form.cleaned_data
-            job = jobs.national_export_start(
-                actor=request.user, year=data["year"], full_id=data["full_id"], reason=data["reason"],
-                verified_only=data["verified_only"], by_college=data["by_college"], ip=client_ip(request),
-            )
-            return redirect("reports:export_job", pk=job.pk)
+            profile = next((p for p in available if p.pk == data["profile"]), None)
+            try:
+                if profile is not None:  # missing school codes stop the export here, with the reason
+                    profiles.profile_settings_check(compiled=profiles.profile_compile(profile=profile))
+                job = jobs.national_export_start(
+                    actor=request.user, year=data["year"], full_id=data["full_id"], reason=data["reason"],
+                    verified_only=data["verified_only"], by_college=data["by_college"], ip=client_ip(request),
+                    profile_id=profile.pk if profile else None, clean_only=data["clean_only"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("reports:export_job", pk=job.pk)
     else:
-        form = NationalExportForm(initial={"year": years[0]} if years else None, years=years)
+        initial = {"year": years[0]} if years else {}
+        if "profile" in request.GET and request.GET["profile"].isdigit():
+            initial["profile"] = int(request.GET["profile"])
+        form = NationalExportForm(initial=initial, years=years, profiles=available)
     return render(request, "reports/export.html", {
         "form": form, "years": years, "recent": jobs.export_job_list(user=request.user),
+        "school": profiles.school_settings_values(), "profiles": available,
     })
 
 
@@ -98,3 +121,103 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except StorageUnavailable:
         return storage_unavailable_response(request)
+
+
+# --- 预检, export profiles, the school's codes (issue 14) ---------------------------------------------
+
+
+def _precheck_form(request: HttpRequest) -> tuple[PrecheckForm, int | None, ExportProfile | None]:
+    years = selectors.cohort_years(user=request.user)
+    available = profiles.profile_list()
+    form = PrecheckForm(request.GET if "year" in request.GET else None, years=years, profiles=available)
+    if form.is_bound and form.is_valid():
+        year, pk = form.cleaned_data["year"], form.cleaned_data["profile"]
+        return form, year, next(p for p in available if p.pk == pk)
+    year = years[0] if years else None
+    default = next((p for p in available if p.key == "national"), available[0] if available else None)
+    if not form.is_bound:
+        form = PrecheckForm(initial={"year": year, "profile": default.pk if default else None}, years=years,
+                            profiles=available)
+    return form, year, default
+
+
+@staff_required
+def precheck_page(request: HttpRequest) -> HttpResponse:
+    """Every record in the user's scope against an export profile: the office's whole cohort, a counselor's
+    classes, a college officer's college. Each problem links to the record and says who can fix it."""
+    form, year, profile = _precheck_form(request)
+    result = None
+    if year is not None and profile is not None and (not form.is_bound or form.is_valid()):
+        result = precheck.precheck_run(user=request.user, profile=profile, year=year)
+    return render(request, "reports/precheck.html", {
+        "form": form, "result": result, "year": year, "profile": profile,
+        "shown": [(p, precheck.problem_url(p)) for p in result.problems[:precheck.PAGE_LIMIT]] if result else [],
+        "limit": precheck.PAGE_LIMIT, "is_office": request.user.is_office,
+    })
+
+
+@staff_required
+def precheck_download(request: HttpRequest) -> HttpResponse:
+    form, year, profile = _precheck_form(request)
+    if year is None or profile is None or (form.is_bound and not form.is_valid()):
+        raise Http404
+    result = precheck.precheck_run(user=request.user, profile=profile, year=year)
+    services.statistics_download_log(actor=request.user, year=year, table=f"precheck:{profile.pk}",
+                                     ip=client_ip(request))
+    content = precheck.precheck_xlsx(result=result, base_url=request.build_absolute_uri("/").rstrip("/"))
+    return xlsx_response(content=content, stem=f"precheck-{year}-{profile.key}-v{profile.version}")
+
+
+@office_required
+def profile_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "reports/profiles.html", {
+        "profiles": profiles.profile_list(active_only=False), "import_form": ProfileImportForm(),
+        "school": profiles.school_settings_values(),
+    })
+
+
+@office_required
+def profile_download(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(ExportProfile, pk=pk)
+    return xlsx_response(content=profile_services.profile_config_xlsx(profile=profile),
+                         stem=f"profile-{profile.key}-{profile.year}-v{profile.version}", stamp=False)
+
+
+@require_POST
+@office_required
+def profile_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    profile = get_object_or_404(ExportProfile, pk=pk)
+    new = profile_services.profile_copy(profile=profile, actor=request.user)
+    messages.success(request, _("已复制为新版本：%(p)s。可在管理后台修改字段和代码值。") % {"p": str(new)})
+    return redirect("reports:profiles")
+
+
+@require_POST
+@office_required
+def profile_import(request: HttpRequest) -> HttpResponse:
+    form = ProfileImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            new = profile_services.profile_config_import(file=form.cleaned_data["file"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已导入为新版本：%(p)s。") % {"p": str(new)})
+            return redirect("reports:profiles")
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return render(request, "reports/profiles.html", {
+        "profiles": profiles.profile_list(active_only=False), "import_form": form,
+        "school": profiles.school_settings_values(),
+    }, status=400)
+
+
+@office_required
+def school_settings(request: HttpRequest) -> HttpResponse:
+    current = profiles.school_settings_values()
+    form = SchoolSettingsForm(request.POST or None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        profile_services.school_settings_update(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("院校信息已保存。"))
+        return redirect("reports:school_settings")
+    return render(request, "reports/school_settings.html", {"form": form})

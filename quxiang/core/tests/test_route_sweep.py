@@ -127,6 +127,13 @@ WEB: dict[str, Rule] = {
     "reports:export_job": Rule(EXPORT_OWNER),
     "reports:export_job_status": Rule(EXPORT_OWNER),
     "reports:export_download": Rule(EXPORT_OWNER),
+    "reports:precheck": Rule(STAFF),  # 预检: each sees the records of their scope
+    "reports:precheck_download": Rule(STAFF),
+    "reports:profiles": Rule(OFFICE_ONLY),
+    "reports:profile_import": Rule(OFFICE_ONLY, POST),
+    "reports:profile_download": Rule(OFFICE_ONLY),
+    "reports:profile_copy": Rule(OFFICE_ONLY, POST),
+    "reports:school_settings": Rule(OFFICE_ONLY),
     "integrity:index": Rule(OFFICE_ONLY),
     "integrity:sampling": Rule(OFFICE_ONLY),
     "integrity:sample_run": Rule(OFFICE_ONLY),
@@ -256,6 +263,12 @@ def build_world() -> World:
                  follow_up_pk=follow_up.pk, export_pk=export.pk, finding_pk=synced.created[0])
 
 
+def _profile_pk() -> int:
+    from quxiang.reports.models import ExportProfile  # the seeded national export profile (issue 14)
+
+    return ExportProfile.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 def web_url(name: str, route: str, world: World) -> str:
     """The route with real ids in it."""
     values = {
@@ -268,6 +281,7 @@ def web_url(name: str, route: str, world: World) -> str:
         "reports:export_download": world.export_pk,
         "reviews:job": world.export_pk, "reviews:job_status": world.export_pk,
         "reviews:job_download": world.export_pk,
+        "reports:profile_download": _profile_pk(), "reports:profile_copy": _profile_pk(),
     }
     params = {"step": "type", "code": world.v1.verification_no}
 
