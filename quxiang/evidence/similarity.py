@@ -83,12 +83,29 @@ def text_grams(text: str) -> set[str]:
     return grams
 
 
+# The hashes of a line's grams, kept per process: the form's own lines come back in nearly every document, so a
+# scan's first pass over 13,000 new readings hashes each distinct line once (bench/trust: 4.5 → ~1 s).
+_LINE_HASHES: dict[str, tuple[int, ...]] = {}
+_LINE_HASHES_MAX = 200_000
+
+
+def _line_hashes(line: str) -> tuple[int, ...]:
+    hashes = _LINE_HASHES.get(line)
+    if hashes is None:
+        hashes = tuple(zlib.crc32(g.encode()) for g in text_grams(line))
+        if len(_LINE_HASHES) >= _LINE_HASHES_MAX:
+            _LINE_HASHES.clear()
+        _LINE_HASHES[line] = hashes
+    return hashes
+
+
 def text_shingles(text: str) -> np.ndarray:
-    """The sorted distinct 32-bit hashes (CRC-32: stable across processes) of the text's grams."""
-    grams = text_grams(text)
-    if not grams:
+    """The sorted distinct 32-bit hashes (CRC-32: stable across processes) of the text's grams (a line's
+    grams are its own: pieces never span lines, so the text's grams are the union of its lines')."""
+    hashes = [h for line in (text or "").splitlines() for h in _line_hashes(line)]
+    if not hashes:
         return _NO_GRAMS
-    return np.unique(np.fromiter((zlib.crc32(g.encode()) for g in grams), dtype=np.uint32, count=len(grams)))
+    return np.unique(np.array(hashes, dtype=np.uint32))
 
 
 def shingles_to_bytes(grams: np.ndarray) -> bytes:
