@@ -18,6 +18,7 @@ from quxiang.core.validators import mask_national_id, validate_mobile, validate_
 from quxiang.imports.columns import BY_KEY, COLUMNS, EXAMPLE_MARK, OPTIONAL_TEXT_FIELDS, REQUIRED_KEYS
 from quxiang.imports.progress import Progress
 from quxiang.imports.reader import (
+    RosterFileError,
     cell_code,
     cell_date,
     cell_is_lossy_number,
@@ -185,4 +186,6 @@ def import_file_parse(*, fileobj, progress: Progress | None = None) -> ParsedFil
         if v["name"].endswith(EXAMPLE_MARK):
             continue  # the template's example row
         rows.append((row_no, v, reasons))
+    if not rows:  # the header (and perhaps the template's example) alone: nothing to preview or import
+        raise RosterFileError(_("名单中没有学生数据（只有表头），请在表头下逐行填写学生后重新上传。"))
     return ParsedFile(present=present or [], rows=rows)

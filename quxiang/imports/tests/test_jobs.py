@@ -168,3 +168,64 @@ def test_a_second_run_that_planned_before_the_first_committed_writes_nothing(sch
     job_run(job_id=job.apply_job_id)  # the first run commits
     assert import_plan_apply(plan=late_plan, job_id=job.pk) is None
     assert Student.objects.count() == 3 and import_audit_entries() == 1
+
+
+# --- bad files, through the preview job (issue 11) ------------------------------------------------------
+
+def _big_roster(path, *, rows: int) -> None:
+    """A real roster workbook of `rows` data rows (xlsxwriter's constant memory: 200,000 rows in seconds)."""
+    import xlsxwriter
+
+    header = list(roster_row(n=1, college="x", major_code="x"))
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("名单")
+    sheet.write_row(0, 0, header)
+    for n in range(1, rows + 1):
+        sheet.write_row(n, 0, [f"27{n:08d}", f"学生{n}"])
+    book.close()
+
+
+def checked(school, upload) -> ImportJob:
+    job = services.import_job_create(upload=upload, actor=school["office"])
+    services.import_job_start_check(job=job)
+    job.refresh_from_db()
+    return job
+
+
+def test_a_file_of_200000_rows_is_refused_by_the_preview_in_chinese_and_imports_nothing(school, tmp_path):
+    """The office uploads a whole province's list at once: the preview job says to split it (the limit is
+    100,000 rows a file), nobody is imported and no import can be started from it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = tmp_path / "全省名单.xlsx"
+    _big_roster(path, rows=200_000)
+    job = checked(school, SimpleUploadedFile(path.name, path.read_bytes()))
+
+    assert job.status == ImportStatus.FAILED
+    assert "文件超过 100000 行，请分批导入" in job.message
+    assert job.check_job.status in (JobStatus.DONE, JobStatus.FAILED)
+    assert not services.import_job_start_import(job=job, actor=school["office"])
+    assert Student.objects.count() == 0 and import_audit_entries() == 0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "文件是空的"),
+    ("学号,姓名\n2700000001,张三\n".encode(), "文件不是 Excel 工作簿（.xlsx）"),
+])
+def test_an_empty_or_foreign_file_is_refused_at_the_upload_in_chinese(school, content, message):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with pytest.raises(ValidationError) as refused:
+        services.import_job_create(upload=SimpleUploadedFile("名单.xlsx", content), actor=school["office"])
+    assert message in refused.value.messages[0]
+    assert ImportJob.objects.count() == 0 and Job.objects.count() == 0  # no job, nothing queued
+    assert Student.objects.count() == 0
+
+
+def test_a_workbook_with_the_header_and_no_rows_fails_its_preview_in_chinese(school):
+    job = checked(school, roster_upload([]))
+    assert job.status == ImportStatus.FAILED
+    assert "名单中没有学生数据（只有表头）" in job.message
+    assert not services.import_job_start_import(job=job, actor=school["office"])
+    assert Student.objects.count() == 0 and import_audit_entries() == 0

@@ -128,12 +128,15 @@ def test_template_has_every_column_text_formatted_ids_an_example_and_an_explanat
     assert [school["college"].name, "080999", "导入测试专业", "本科"] in codes
 
 
-def test_uploading_the_blank_template_imports_nothing(office_client):
+def test_uploading_the_blank_template_imports_nothing_and_says_why(office_client):
+    """The template's example row alone is not a roster: the preview says there is no student in it."""
     template = office_client.get(reverse("imports:template")).content
     response = office_client.post(reverse("imports:index"), {"file": SimpleUploadedFile("模板.xlsx", template)})
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert (job.status, job.rows_total, job.rows_error) == (ImportStatus.READY, 0, 0)
+    assert job.status == ImportStatus.FAILED and job.rows_total == 0
+    page = office_client.get(response.url)
+    assert "名单中没有学生数据（只有表头）" in page.content.decode()
 
 
 # --- upload, preview, import ------------------------------------------------------------------------------
