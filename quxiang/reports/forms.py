@@ -40,7 +40,7 @@ class NationalExportForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}))
     by_college = forms.BooleanField(
         label=_("按学院分工作表"), required=False,
-        help_text=_("每个学院一个工作表（按学院代码排序）。不勾选时全部学生在一个工作表中。一个工作表最多 1,048,575 行学生，超出时自动续到下一个工作表。"),
+        help_text=_("每个学院一个工作表（按学院代码排序），仅用于本校格式；上报格式始终为一个工作表。不勾选时全部学生在一个工作表中。一个工作表最多 1,048,575 行学生，超出时自动续到下一个工作表。"),
     )
 
     def __init__(self, *args, years: list[int], profiles=(), **kwargs):

@@ -127,18 +127,18 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _precheck_form(request: HttpRequest) -> tuple[PrecheckForm, int | None, ExportProfile | None]:
+    """The year and profile asked for, defaulting to the latest year and the national profile."""
     years = selectors.cohort_years(user=request.user)
     available = profiles.profile_list()
-    form = PrecheckForm(request.GET if "year" in request.GET else None, years=years, profiles=available)
-    if form.is_bound and form.is_valid():
-        year, pk = form.cleaned_data["year"], form.cleaned_data["profile"]
-        return form, year, next(p for p in available if p.pk == pk)
-    year = years[0] if years else None
-    default = next((p for p in available if p.key == "national"), available[0] if available else None)
-    if not form.is_bound:
-        form = PrecheckForm(initial={"year": year, "profile": default.pk if default else None}, years=years,
-                            profiles=available)
-    return form, year, default
+    if not years or not available:
+        return PrecheckForm(years=years, profiles=available), None, None
+    default = next((p for p in available if p.key == "national"), available[0])
+    form = PrecheckForm({"year": request.GET.get("year") or years[0],
+                         "profile": request.GET.get("profile") or default.pk}, years=years, profiles=available)
+    if not form.is_valid():
+        return form, None, None
+    pk = form.cleaned_data["profile"]
+    return form, form.cleaned_data["year"], next(p for p in available if p.pk == pk)
 
 
 @staff_required
@@ -147,7 +147,7 @@ def precheck_page(request: HttpRequest) -> HttpResponse:
     classes, a college officer's college. Each problem links to the record and says who can fix it."""
     form, year, profile = _precheck_form(request)
     result = None
-    if year is not None and profile is not None and (not form.is_bound or form.is_valid()):
+    if year is not None and profile is not None:
         result = precheck.precheck_run(user=request.user, profile=profile, year=year)
     return render(request, "reports/precheck.html", {
         "form": form, "result": result, "year": year, "profile": profile,
@@ -159,7 +159,7 @@ def precheck_page(request: HttpRequest) -> HttpResponse:
 @staff_required
 def precheck_download(request: HttpRequest) -> HttpResponse:
     form, year, profile = _precheck_form(request)
-    if year is None or profile is None or (form.is_bound and not form.is_valid()):
+    if year is None or profile is None:
         raise Http404
     result = precheck.precheck_run(user=request.user, profile=profile, year=year)
     services.statistics_download_log(actor=request.user, year=year, table=f"precheck:{profile.pk}",

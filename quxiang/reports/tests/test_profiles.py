@@ -482,3 +482,45 @@ def test_problem_url_for_a_student_without_record(golden):
 
 def test_rows_in_scope(golden):
     assert profile_rows(user=golden["counselor"], year=2027).count() == 4
+
+
+def test_office_edits_profiles_in_the_admin(golden, client):
+    from quxiang.accounts.services import user_role_rights_sync
+
+    office = golden["office"]
+    user_role_rights_sync(user=office)  # an office account may enter the admin
+    client.force_login(office)
+    pk = national().pk
+    page = client.get(reverse("admin:reports_exportprofile_change", args=[pk]))
+    assert page.status_code == 200
+    assert "MZDM" in page.content.decode()
+    assert client.get(reverse("admin:reports_schoolsettings_changelist")).status_code == 200
+    response = client.post(reverse("admin:reports_exportprofile_changelist"),
+                           {"action": "copy_as_new_version", "_selected_action": [pk]})
+    assert response.status_code == 302
+    assert ExportProfile.objects.filter(key="national", year=2027).count() == 2
+    client.force_login(golden["counselor"])
+    assert client.get(reverse("admin:reports_exportprofile_change", args=[pk])).status_code == 302  # to login
+
+
+def test_job_page_names_the_profile(golden, client):
+    job = national_export_start(actor=golden["office"], year=2027, profile_id=national().pk, clean_only=True)
+    client.force_login(golden["office"])
+    html = client.get(reverse("reports:export_job", kwargs={"pk": job.pk})).content.decode()
+    assert "按上报格式导出" in html and "只含通过预检的记录" in html
+
+
+@pytest.mark.parametrize("query", [{"year": 2027}, {}, {"profile": "provincial"}])
+def test_precheck_page_defaults_what_is_not_given(golden, client, query):
+    if query.get("profile") == "provincial":
+        query = {"profile": provincial().pk}
+    client.force_login(golden["office"])
+    html = client.get(reverse("reports:precheck"), query).content.decode()
+    assert "名毕业生" in html and "请按提示修改" not in html
+
+
+def test_precheck_with_an_unknown_profile_shows_the_form_error(golden, client):
+    client.force_login(golden["office"])
+    html = client.get(reverse("reports:precheck"), {"year": 2027, "profile": 999999}).content.decode()
+    assert "请按提示修改" in html and "名毕业生" not in html
+    assert client.get(reverse("reports:precheck_download"), {"profile": 999999}).status_code == 404
