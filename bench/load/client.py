@@ -9,9 +9,11 @@ and the SSL redirect behave as in production)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -22,6 +24,10 @@ import aiohttp
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # The steps of one registration, in order (the names used in the report).
+API_STEPS = [
+    "api_bind", "api_start", "api_type", "api_org_lookup", "api_org_save", "api_evidence_upload", "api_archive_match",
+    "api_archive_save", "api_submit", "api_status",
+]
 STEPS = [
     "login_page", "login", "home", "status", "start", "type_page", "type_save", "org_page", "regions_json",
     "org_lookup", "org_save", "evidence_page", "evidence_upload", "evidence_page_after", "evidence_next",
@@ -99,6 +105,11 @@ class Results:
     # Students whose 提交 was sent; those not acknowledged by the end (a flow cancelled after the grace
     # period) may or may not be submitted: the database check allows for exactly them.
     submit_sent: set[str] = field(default_factory=set)
+    completed_by: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # "web" / "api"
+    # Per step: the largest body (after decompression) and the largest on the wire (Content-Length).
+    max_bytes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_wire_bytes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    encodings: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def error(self, exc: FlowError) -> None:
         key = f"{exc.kind} @ {exc.step}"
@@ -112,8 +123,11 @@ class Browser:
     and 1.5 × think seconds) before every request that a person would trigger (not before following a
     redirect), as a student reading and typing."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str, results: Results, ip: str, think: float = 0.0):
+    def __init__(self, session: aiohttp.ClientSession, base: str, results: Results, ip: str, think: float = 0.0,
+                 think_every_request: bool = False):
         self.session, self.base, self.results, self.think = session, base, results, think
+        # The mini-program: every request is a tap (no server-side redirects to follow).
+        self.think_every_request = think_every_request
         self.cookies: dict[str, str] = {}
         origin = "https://" + base.split("://", 1)[1]
         self.headers = {"X-Forwarded-Proto": "https", "X-Real-IP": ip, "Origin": origin,
@@ -134,20 +148,23 @@ class Browser:
                 else:
                     self.cookies[name] = morsel.value
 
-    async def request(self, step: str, method: str, path: str, *, data=None, expect=(200,)) -> tuple[int, str, str]:
+    async def request(self, step: str, method: str, path: str, *, data=None, expect=(200,),
+                      headers: dict[str, str] | None = None) -> tuple[int, str, str]:
         url = path if path.startswith("http") else self.base + path
-        if self.think and (method == "POST" or step == "login_page"):
+        if self.think and (self.think_every_request or method == "POST" or step == "login_page"):
             await asyncio.sleep(self.think * (0.5 + random.random()))
         now = time.perf_counter()
         if self.results.first_request_at is None:
             self.results.first_request_at = now
         started = now
         try:
-            async with self.session.request(method, url, data=data, headers=self._cookie_header(),
-                                            allow_redirects=False) as resp:
+            sent = self._cookie_header() if not headers else {**self._cookie_header(), **headers}
+            async with self.session.request(method, url, data=data, headers=sent, allow_redirects=False) as resp:
                 body = await resp.read()
                 status = resp.status
                 location = resp.headers.get("Location", "")
+                wire = resp.content_length if resp.content_length is not None else len(body)
+                encoding = resp.headers.get("Content-Encoding", "identity")
                 self._keep_cookies(resp)
         except TimeoutError:
             raise FlowError("timeout", step) from None
@@ -158,6 +175,11 @@ class Browser:
         self.results.requests += 1
         self.results.statuses[status] += 1
         self.results.last_response_at = finished
+        if len(body) > self.results.max_bytes[step]:
+            self.results.max_bytes[step] = len(body)
+        self.results.max_wire_bytes[step] = max(self.results.max_wire_bytes[step], wire)
+        if len(body) >= 1024:
+            self.results.encodings[encoding] += 1
         text = body.decode("utf-8", "replace")
         if status not in expect:
             detail = f"{method} {path} → {status} {location} {text[:200]!r}"
@@ -243,6 +265,53 @@ async def registration_flow(browser: Browser, student: dict, pdf: bytes) -> bool
     return "提交成功" in html
 
 
+API = "/api/v1"
+
+
+async def api_flow(b: Browser, student: dict, pdf: bytes) -> bool:
+    """The same registration through the mini-program's API (what miniprogram/ sends): bind with a wx.login
+    code the fake WeChat server accepts, type, 检索匹配 from the directory, organisation, evidence upload and
+    提交 with an Idempotency-Key each, 匹配 origin, archive, status. True when the record is submitted."""
+    jh = {"Content-Type": "application/json"}
+
+    def js(step: str, text: str) -> dict:
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise FlowError("not json", step, text[:200]) from None
+
+    _s, _l, text = await b.request("api_bind", "POST", f"{API}/auth/bind", headers=jh, data=json.dumps({
+        "code": f"ok-{student['number']}", "student_number": student["number"], "password": student["password"]}))
+    auth = {"Authorization": f"Bearer {js('api_bind', text)['token']}"}
+    await b.request("api_start", "POST", f"{API}/registration", headers=auth)
+    await b.request("api_type", "PUT", f"{API}/registration/type", headers={**auth, **jh},
+                    data=json.dumps({"destination_type": "dispatch_general"}))
+    _s, _l, text = await b.request("api_org_lookup", "GET", f"{API}/organisations/{student['uscc']}", headers=auth)
+    org = js("api_org_lookup", text)
+    payload = {"org_uscc": org["uscc"], "org_name": org["name"], "org_shanghai_reg_no": org["shanghai_reg_no"],
+               "org_nature": org["nature"], "org_industry": org["industry"], "org_region": org["region"],
+               "org_address": org["address"], "org_postcode": org["postcode"],
+               "org_contact_name": org["contact_name"], "org_contact_phone": org["contact_phone"],
+               "job_category": "13", "signed_on": "2027-03-01"}
+    await b.request("api_org_save", "PUT", f"{API}/registration/organisation", headers={**auth, **jh},
+                    data=json.dumps(payload))
+    upload = aiohttp.FormData()
+    upload.add_field("file", pdf, filename="就业协议书.pdf", content_type="application/pdf")
+    await b.request("api_evidence_upload", "POST", f"{API}/registration/evidence", data=upload, expect=(201,),
+                    headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+    _s, _l, text = await b.request("api_archive_match", "POST", f"{API}/registration/archive/match", headers=auth)
+    fill = {k: v for k, v in js("api_archive_match", text).items() if k in {
+        "origin_authority_name", "archive_destination", "archive_unit", "archive_address", "archive_postcode",
+        "archive_contact", "archive_phone"}}
+    await b.request("api_archive_save", "PUT", f"{API}/registration/archive", headers={**auth, **jh},
+                    data=json.dumps(fill))
+    b.results.submit_sent.add(student["number"])
+    await b.request("api_submit", "POST", f"{API}/registration/submit",
+                    headers={**auth, "Idempotency-Key": uuid.uuid4().hex})
+    _s, _l, text = await b.request("api_status", "GET", f"{API}/registration", headers=auth)
+    return js("api_status", text)["status"] == "submitted"
+
+
 def make_session(concurrency: int, *, keepalive: bool = True, timeout: float = 30) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, force_close=not keepalive,
                                      ttl_dns_cache=None, use_dns_cache=False)
@@ -251,11 +320,12 @@ def make_session(concurrency: int, *, keepalive: bool = True, timeout: float = 3
 
 
 async def drive_flows(base: str, students: list[dict], pdf: bytes, *, concurrency: int, duration: float,
-                      grace: float | None = None, on_tick=None, think: float = 0.0) -> Results:
+                      grace: float | None = None, on_tick=None, think: float = 0.0, mode: str = "web") -> Results:
     """`concurrency` virtual students, each running the flow for the next unused student, until `duration`
     seconds have passed (no new flow starts after that) or the students run out. Flows still running at
     the end get `grace` seconds to finish (default: 60 s, or 20 × the think time); every request has a
-    30 s timeout."""
+    30 s timeout. `mode`: "web" (the pages), "api" (the mini-program's API) or "mixed" (every other
+    student through the API)."""
     results = Results()
     if grace is None:  # long enough for a flow started just before the deadline: 12 clicks with think time
         grace = max(60.0, 20 * think)
@@ -272,13 +342,18 @@ async def drive_flows(base: str, students: list[dict], pdf: bytes, *, concurrenc
             except asyncio.QueueEmpty:
                 return
             results.started += 1
-            browser = Browser(session, base, results, ip, think)
+            channel = "api" if mode == "api" or (mode == "mixed" and results.started % 2 == 0) else "web"
+            browser = Browser(session, base, results, ip, think, think_every_request=channel == "api")
             try:
-                acknowledged = await registration_flow(browser, student, pdf)
+                if channel == "api":
+                    acknowledged = await api_flow(browser, student, pdf)
+                else:
+                    acknowledged = await registration_flow(browser, student, pdf)
             except FlowError as exc:
                 results.error(exc)
                 continue
             results.completed += 1
+            results.completed_by[channel] += 1
             if acknowledged:
                 results.acknowledged += 1
             else:

@@ -222,6 +222,7 @@ class Stack:
     redis_db: int = 12
     app_name: str = "quxiang_bench"
     secret: str = field(default_factory=lambda: secrets.token_urlsafe(50))
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. WECHAT_API_BASE of the fake WeChat server
 
     @property
     def var_dir(self) -> Path:
@@ -249,6 +250,7 @@ class Stack:
             "DB_CONN_MAX_AGE": "900",
             "PYTHONUNBUFFERED": "1",
         })
+        env.update(self.extra_env)
         env.update(extra)
         return env
 

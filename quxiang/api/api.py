@@ -176,7 +176,7 @@ def countries(request):
 def organisation(request, uscc: str):
     """按统一社会信用代码检索往届已鉴证或就业指导中心录入的单位。返回值即检索匹配后表单应填入的内容：
     进行中的登记所选去向固定单位性质的（部队录用、公务员录用），nature 为该单位性质。"""
-    reg = selectors.registration_get_open(student=_student(request))
+    reg = selectors.registration_get_open_for_step(student=_student(request))
     try:
         prefill = selectors.organisation_prefill(uscc=uscc, destination_type=reg.destination_type if reg else None)
     except DjangoValidationError as exc:
@@ -190,7 +190,7 @@ def organisation(request, uscc: str):
 
 
 def _open(request) -> Registration:
-    reg = selectors.registration_get_open(student=_student(request))
+    reg = selectors.registration_get_open_for_step(student=_student(request))
     if reg is None:
         raise ApiError(404, "no_registration", _("您还没有开始登记，请先创建登记。"))
     return reg
@@ -204,8 +204,14 @@ def _at_step(request, step: Step) -> Registration:
     return reg
 
 
+def _answer(saved: Registration, *, notices=()) -> dict:
+    """The answer after a write: the instance the service saved and returned, without reading it again."""
+    return registration_out(selectors.registration_complete(registration=saved), notices=notices)
+
+
 def _fresh(reg: Registration, *, notices=()) -> dict:
-    return registration_out(selectors.registration_detail_queryset().get(pk=reg.pk), notices=notices)
+    student = reg.student if Registration.student.is_cached(reg) else None
+    return registration_out(selectors.registration_get_full(pk=reg.pk, student=student), notices=notices)
 
 
 @v1.get("/registration", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
@@ -221,7 +227,7 @@ def registration_current(request):
 def registration_start(request):
     """开始登记（已有进行中的记录时直接返回它）。"""
     reg = reg_services.registration_start(student=_student(request), actor=request.auth)
-    return Reply(200, _fresh(reg))
+    return Reply(200, _answer(reg))
 
 
 @v1.put("/registration/type", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
@@ -232,7 +238,7 @@ def registration_type(request, payload: TypeIn):
     if not form.is_valid():
         raise errors.form_error(form)
     changed = reg_services.registration_set_type(registration=reg, destination_type=form.cleaned_data["destination_type"])
-    return Reply(200, _fresh(changed, notices=changed.notices))
+    return Reply(200, _answer(changed, notices=changed.notices))
 
 
 def _as_form_data(payload) -> dict[str, str]:
@@ -245,8 +251,7 @@ def registration_organisation(request, payload: OrganisationIn):
     form = OrganisationForm(_as_form_data(payload), destination_type=reg.destination_type)
     if not form.is_valid():
         raise errors.form_error(form)
-    reg_services.registration_save_organisation(registration=reg, data=form.cleaned_data)
-    return Reply(200, _fresh(reg))
+    return Reply(200, _answer(reg_services.registration_save_organisation(registration=reg, data=form.cleaned_data)))
 
 
 @v1.get("/registration/evidence", response={200: list[EvidenceOut], **ERRORS}, tags=["佐证材料"])
@@ -314,8 +319,7 @@ def registration_archive(request, payload: ArchiveIn):
     form = ArchiveForm(_as_form_data(payload), org_kind=reg.destination_type.org_kind)
     if not form.is_valid():
         raise errors.form_error(form)
-    reg_services.registration_save_archive(registration=reg, data=form.cleaned_data)
-    return Reply(200, _fresh(reg))
+    return Reply(200, _answer(reg_services.registration_save_archive(registration=reg, data=form.cleaned_data)))
 
 
 @v1.post("/registration/submit", response={200: SubmitOut, **ERRORS}, tags=["去向登记"])
@@ -326,7 +330,7 @@ def registration_submit(request):
         reg = _open(request)
         done = reg.status != Status.SUBMITTED and reg_services.registration_submit(
             registration=reg, actor=request.auth, ip=client_ip(request))
-        fresh = selectors.registration_detail_queryset().get(pk=reg.pk)
+        fresh = selectors.registration_get_full(pk=reg.pk, student=reg.student)
         message = (_("提交成功！%(next)s") % {"next": fresh.submit_guidance} if done
                    else _("该记录已经提交过，无需重复提交。"))
         return 200, submit_out(fresh, submitted=done, message=message)

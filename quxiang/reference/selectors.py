@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from quxiang.reference.cache import reference_cached
 from quxiang.reference.models import Country, DestinationType, OriginAuthority, Region
 
 # Bump the version when the tree's shape changes; `region_tree_invalidate` clears the current one.
@@ -35,11 +36,31 @@ def origin_authority_match(*, region_code: str) -> OriginAuthority | None:
 
 
 def region_get(*, code: str) -> Region | None:
-    """An active region by its six-digit code (None for unknown, retired or malformed codes)."""
+    """An active region by its six-digit code (None for unknown, retired or malformed codes), with its
+    parents. Held in process memory once found (reference/cache.py); misses are not kept."""
     code = (code or "").strip()
     if len(code) != 6 or not code.isdigit():
         return None
-    return Region.objects.filter(code=code, is_active=True).select_related("parent__parent").first()
+    regions = reference_cached("regions", dict)
+    region = regions.get(code)
+    if region is None:
+        region = Region.objects.filter(code=code, is_active=True).select_related("parent__parent").first()
+        if region is not None:
+            regions[code] = region
+    return region
+
+
+def region_by_code(*, code: str | None) -> Region | None:
+    """Any region (active or retired: a record keeps the code it was saved with), from process memory."""
+    if not code:
+        return None
+    regions = reference_cached("regions_any", dict)
+    region = regions.get(code)
+    if region is None:
+        region = Region.objects.filter(code=code).select_related("parent__parent").first()
+        if region is not None:
+            regions[code] = region
+    return region
 
 
 def region_tree() -> list[dict[str, Any]]:
@@ -123,10 +144,29 @@ def destination_leaves() -> QuerySet[DestinationType]:
     )
 
 
+def destination_leaf_rows() -> list[DestinationType]:
+    """`destination_leaves()`, held in process memory (reference/cache.py)."""
+    return reference_cached("destination_leaves", lambda: list(destination_leaves()))
+
+
+def destination_type_get(*, key: str | None) -> DestinationType | None:
+    """Any destination type (active or not: a record keeps its type) with parent, category and implied
+    nature, from process memory."""
+    if not key:
+        return None
+    types = reference_cached("destination_types", lambda: {
+        t.pk: t for t in DestinationType.objects.select_related("parent", "category", "implied_nature")})
+    return types.get(key)
+
+
 def destination_groups() -> list[DestinationGroup]:
-    """Leaves grouped under their 一级去向, in display order (one query)."""
+    """Leaves grouped under their 一级去向, in display order (no query once the process holds them)."""
+    return reference_cached("destination_groups", _build_destination_groups)
+
+
+def _build_destination_groups() -> list[DestinationGroup]:
     groups: dict[str, DestinationGroup] = {}
-    for leaf in destination_leaves():
+    for leaf in destination_leaf_rows():
         node = leaf.parent or leaf
         group = groups.get(node.key)
         if group is None:
@@ -142,3 +182,26 @@ def countries_abroad() -> QuerySet[Country]:
     """Destinations abroad: 中国香港 / 中国澳门 / 中国台湾 first (a group of their own), then every other
     country by the pinyin of its Chinese name (an office's ``sort_order`` below 100 pins one earlier)."""
     return Country.objects.order_by("-is_china_region", "sort_order", "name_pinyin", "code")
+
+
+def country_rows() -> list[Country]:
+    """`countries_abroad()`, held in process memory."""
+    return reference_cached("countries", lambda: list(countries_abroad()))
+
+
+# --- 单位性质、行业、职位类别 and the other small tables -------------------------------------------
+
+
+def code_rows(model: type[Any]) -> list[Any]:
+    """The active rows of a code table (OrgNature, Industry, JobCategory), in its order, from process memory."""
+    label = model._meta.label_lower
+    return reference_cached(f"codes:{label}", lambda: list(model.objects.filter(is_active=True)))
+
+
+def code_get(model: type[Any], pk: Any) -> Any | None:
+    """Any row (active or not) of a small reference table by primary key, from process memory."""
+    if pk in (None, ""):
+        return None
+    label = model._meta.label_lower
+    rows = reference_cached(f"all:{label}", lambda: {str(r.pk): r for r in model.objects.all()})
+    return rows.get(str(pk))

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from quxiang.core import validators as v
-from quxiang.reference.forms import CountryChoiceField
+from quxiang.reference.forms import CachedModelChoiceField, CountryChoiceField
 from quxiang.reference.models import DestinationType, Industry, JobCategory, OrgKind, OrgNature
-from quxiang.reference.selectors import destination_leaves, region_get
+from quxiang.reference.selectors import code_rows, destination_leaf_rows, destination_leaves, region_get
 from quxiang.registrations.models import ArchiveDestination
 from quxiang.registrations.rules import (
     ARCHIVE_TO_EMPLOYER_ONLY,
@@ -42,8 +42,8 @@ class RegionField(forms.CharField):
 
 
 class TypeForm(forms.Form):
-    destination_type = forms.ModelChoiceField(
-        queryset=destination_leaves(), label=_("毕业去向"), widget=forms.RadioSelect,
+    destination_type = CachedModelChoiceField(
+        queryset=destination_leaves(), rows=destination_leaf_rows, label=_("毕业去向"), widget=forms.RadioSelect,
         error_messages={"required": _("请选择毕业去向类型。"), "invalid_choice": _("请选择有效的毕业去向类型。")},
     )
 
@@ -55,14 +55,14 @@ class OrganisationForm(forms.Form):
     org_name = forms.CharField(label=_("单位名称"), max_length=200)
     org_shanghai_reg_no = forms.CharField(label=_("单位信息登记号"), max_length=20, required=False,
                                           help_text=_("上海单位必填，可在上海市大学生就业服务平台办理；外地单位可不填。"))
-    org_nature = forms.ModelChoiceField(queryset=OrgNature.objects.filter(is_active=True), label=_("单位性质"), empty_label=_("请选择"))
-    org_industry = forms.ModelChoiceField(queryset=Industry.objects.filter(is_active=True), label=_("单位行业"), empty_label=_("请选择"))
+    org_nature = CachedModelChoiceField(queryset=OrgNature.objects.filter(is_active=True), rows=lambda: code_rows(OrgNature), label=_("单位性质"), empty_label=_("请选择"))
+    org_industry = CachedModelChoiceField(queryset=Industry.objects.filter(is_active=True), rows=lambda: code_rows(Industry), label=_("单位行业"), empty_label=_("请选择"))
     org_region = RegionField(label=_("单位所在地"))
     org_address = forms.CharField(label=_("单位地址"), max_length=200)
     org_postcode = forms.CharField(label=_("邮编"), max_length=10)
     org_contact_name = forms.CharField(label=_("联系人"), max_length=50)
     org_contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
-    job_category = forms.ModelChoiceField(queryset=JobCategory.objects.filter(is_active=True), label=_("工作职位类别"), empty_label=_("请选择"))
+    job_category = CachedModelChoiceField(queryset=JobCategory.objects.filter(is_active=True), rows=lambda: code_rows(JobCategory), label=_("工作职位类别"), empty_label=_("请选择"))
     signed_on = forms.DateField(label=_("签约日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     abroad_country = CountryChoiceField(label=_("国家（地区）"), empty_label=_("请选择"))
     abroad_name_original = forms.CharField(label=_("学校或单位外文名称"), max_length=200)

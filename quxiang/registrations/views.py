@@ -49,8 +49,9 @@ def student_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_student:
             raise Http404
-        student = get_for_user(user=request.user, model=Student.objects.select_related("origin_region"),
-                               user_id=request.user.pk)
+        # The college and major for the summary of the review and status pages (three small joins).
+        student = get_for_user(user=request.user, model=Student.objects.select_related(
+            "origin_region", "college", "major"), user_id=request.user.pk)
         return view(request, student, *args, **kwargs)
 
     return wrapper
@@ -111,7 +112,7 @@ def step(request: HttpRequest, student: Student, step: str) -> HttpResponse:
         current = Step(step)
     except ValueError:
         raise Http404 from None
-    reg = selectors.registration_get_open(student=student)
+    reg = selectors.registration_get_open_for_step(student=student)
     if reg is None:
         messages.info(request, _("请先点击“毕业去向录入”开始登记。"))
         return redirect("registrations:status")
@@ -134,9 +135,9 @@ def _go(reg: Registration, where: Step | None) -> HttpResponse:
     return redirect(_step_url(where or selectors.registration_first_open_step(registration=reg)))
 
 
-def _after_save(reg: Registration, step: Step) -> HttpResponse:
-    fresh = selectors.registration_detail_queryset().get(pk=reg.pk)
-    _prev, nxt = selectors.registration_step_neighbours(registration=fresh, step=step)
+def _after_save(saved: Registration, step: Step) -> HttpResponse:
+    """On to the next step of the record as the service saved it (its type and student are loaded)."""
+    _prev, nxt = selectors.registration_step_neighbours(registration=saved, step=step)
     return redirect(_step_url(nxt or Step.REVIEW))
 
 
@@ -149,7 +150,7 @@ def type_step(request: HttpRequest, reg: Registration) -> HttpResponse:
                                                      destination_type=form.cleaned_data["destination_type"])
             for notice in changed.notices:  # what a type change removed or asks to confirm again
                 messages.warning(request, notice)
-            return _after_save(reg, Step.TYPE)
+            return _after_save(changed, Step.TYPE)
     else:
         form = TypeForm(initial=pending or {"destination_type": reg.destination_type_id})
     return render(request, "registrations/step_type.html",
@@ -180,12 +181,12 @@ def organisation_step(request: HttpRequest, reg: Registration) -> HttpResponse:
         form = _organisation_form(reg, data=request.POST)
         if form.is_valid():
             try:
-                services.registration_save_organisation(registration=reg, data=form.cleaned_data)
+                saved = services.registration_save_organisation(registration=reg, data=form.cleaned_data)
             except StepInputRefused as exc:  # the type changed in another tab meanwhile
                 for name, errors in exc.fields.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                return _after_save(reg, Step.ORGANISATION)
+                return _after_save(saved, Step.ORGANISATION)
         services.registration_keep_input(registration=reg, step=Step.ORGANISATION, raw=_raw(request))
     return render(request, "registrations/step_organisation.html", _wizard_context(reg, Step.ORGANISATION, form=form))
 
@@ -229,7 +230,7 @@ def evidence_step(request: HttpRequest, reg: Registration) -> HttpResponse:
             else:
                 return _after_save(reg, Step.EVIDENCE)
         return redirect(_step_url(Step.EVIDENCE))
-    files = list(reg.evidence_files.all())
+    files = selectors.registration_prefetch_evidence(registration=reg)
     return render(request, "registrations/step_evidence.html", _wizard_context(
         reg, Step.EVIDENCE, files=files, max_files=settings.QUXIANG["EVIDENCE_MAX_FILES"],
         max_bytes=settings.QUXIANG["EVIDENCE_MAX_BYTES"], too_large=too_large_message(), limit_text=size_text(settings.QUXIANG["EVIDENCE_MAX_BYTES"]),
@@ -267,12 +268,12 @@ def archive_step(request: HttpRequest, reg: Registration) -> HttpResponse:
         form = ArchiveForm(request.POST, org_kind=org_kind)
         if form.is_valid():
             try:
-                services.registration_save_archive(registration=reg, data=form.cleaned_data)
+                saved = services.registration_save_archive(registration=reg, data=form.cleaned_data)
             except StepInputRefused as exc:  # the type changed in another tab meanwhile
                 for name, errors in exc.fields.items():
                     form.add_error(name if name in form.fields else None, errors)
             else:
-                return _after_save(reg, Step.ARCHIVE)
+                return _after_save(saved, Step.ARCHIVE)
         services.registration_keep_input(registration=reg, step=Step.ARCHIVE, raw=_raw(request))
     return render(request, "registrations/step_archive.html", _wizard_context(
         reg, Step.ARCHIVE, form=form, can_copy_org=org_kind == OrgKind.EMPLOYER,
@@ -311,7 +312,7 @@ def review_step(request: HttpRequest, reg: Registration) -> HttpResponse:
         else:
             messages.info(request, _("该记录已经提交过，无需重复提交。"))
         return redirect("registrations:status")
-    reg = selectors.registration_detail_queryset().get(pk=reg.pk)
+    selectors.registration_prefetch_evidence(registration=reg)
     return render(request, "registrations/step_review.html", _wizard_context(reg, Step.REVIEW))
 
 

@@ -57,8 +57,32 @@ def test_region_get():
     assert region_get(code="330114").full_name == "浙江省杭州市钱塘区"
     assert region_get(code="999999") is None
     assert region_get(code="3301") is None
-    Region.objects.filter(code="330114").update(is_active=False)
+    # Retired through the admin (a save): the copy in process memory goes with it (reference/cache.py).
+    county = Region.objects.get(code="330114")
+    county.is_active = False
+    county.save()
     assert region_get(code="330114") is None
+
+
+def test_code_tables_held_in_memory_follow_the_admin(django_assert_num_queries):
+    from quxiang.reference.cache import reference_cache_invalidate
+    from quxiang.reference.models import OrgNature
+    from quxiang.reference.selectors import code_get, code_rows, destination_groups
+
+    code_rows(OrgNature), destination_groups(), region_get(code="330114")
+    with django_assert_num_queries(0):
+        assert [n.code for n in code_rows(OrgNature)][:1] == ["10"]
+        assert destination_groups()
+        assert region_get(code="330114").full_name == "浙江省杭州市钱塘区"
+    nature = OrgNature.objects.get(code="10")
+    nature.name = "机关（改）"
+    nature.save()
+    assert code_rows(OrgNature)[0].name == "机关（改）"
+    assert code_get(OrgNature, "10").name == "机关（改）"
+    OrgNature.objects.filter(code="10").update(is_active=False)  # a bulk update sends no signal …
+    reference_cache_invalidate()  # … so its writer drops the copies
+    assert "10" not in [n.code for n in code_rows(OrgNature)]
+    assert code_get(OrgNature, "10") is not None  # a record keeps a retired code: still found by key
 
 
 def test_region_tree_shape():

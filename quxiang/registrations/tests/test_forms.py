@@ -144,11 +144,17 @@ def test_type_form():
 
 
 def test_inactive_type_not_offered():
+    from quxiang.reference.cache import reference_cache_invalidate
     from quxiang.reference.models import DestinationType
 
-    DestinationType.objects.filter(key="dispatch_startup").update(is_active=False)
+    assert TypeForm({"destination_type": "dispatch_startup"}).is_valid()  # the types are now in memory
+    startup = DestinationType.objects.get(key="dispatch_startup")
+    startup.is_active = False
+    startup.save()  # as the admin does: the signal drops the copy in memory
     assert not TypeForm({"destination_type": "dispatch_startup"}).is_valid()
+    # A bulk update sends no signal: whoever writes one invalidates the copy (reference/cache.py).
     DestinationType.objects.filter(key="dispatch").update(is_active=False)
+    reference_cache_invalidate()
     assert not TypeForm({"destination_type": "dispatch_general"}).is_valid()
 
 
