@@ -32,7 +32,7 @@ class PrecheckResult:
     students: int = 0
     clean: int = 0
     problems: list[Problem] = field(default_factory=list)
-    missing_settings: list[str] = field(default_factory=list)
+    settings_problems: list[str] = field(default_factory=list)  # the school's codes: said once, stop the export
 
     @property
     def failing(self) -> int:
@@ -51,7 +51,7 @@ class PrecheckResult:
 def precheck_run(*, user: User, profile: ExportProfile, year: int) -> PrecheckResult:
     """Check every student of the cohort `year` in `user`'s scope against `profile`."""
     compiled = profile_compile(profile=profile, full_id=False)
-    result = PrecheckResult(profile=profile, year=year, missing_settings=compiled.missing_settings())
+    result = PrecheckResult(profile=profile, year=year, settings_problems=compiled.settings_problems())
     for t in profile_rows(user=user, year=year).iterator(chunk_size=EXPORT_CHUNK_SIZE):
         result.students += 1
         found = compiled.problems_of(t)

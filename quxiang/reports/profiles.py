@@ -319,6 +319,25 @@ class CompiledProfile:
         return [str(SOURCES[c.source_key].label) for c in self.columns
                 if c.source_key in SETTINGS_SOURCES and not self.settings.get(c.source_key)]
 
+    def settings_problems(self) -> list[str]:
+        """What is wrong with the school's own codes (the same for every record, so said once, not per record):
+        the export stops on any of these."""
+        found = []
+        missing = self.missing_settings()
+        if missing:
+            found.append(_("本校的%(what)s尚未填写") % {"what": "、".join(missing)})
+        for col in self.columns:
+            text = self.settings.get(col.source_key, "") if col.source_key in SETTINGS_SOURCES else ""
+            if not text:
+                continue
+            if col.fixed and len(text) != col.width:
+                found.append(_("%(name)s应为 %(w)d 位（现为 %(n)d 位）") % {"name": col.name, "w": col.width, "n": len(text)})
+            elif len(text) > col.width:
+                found.append(_("%(name)s超过 %(w)d 个字符（现为 %(n)d 个）") % {"name": col.name, "w": col.width, "n": len(text)})
+            elif col.source.check is not None and col.source.check(text):
+                found.append(col.source.check(text))
+        return found
+
     def evaluate(self, t: tuple) -> tuple[Row, list[str], list[tuple[Column, str]]]:
         """The row's cells, in column order, and its problems as (column, message)."""
         row = Row(t)
@@ -327,6 +346,9 @@ class CompiledProfile:
         if not row.category:
             problems.append((None, _no_destination_message(row["state"])))  # type: ignore[arg-type]
         for col in self.columns:
+            if col.source_key in SETTINGS_SOURCES:  # checked once, in settings_problems()
+                cells.append(self.settings.get(col.source_key, ""))
+                continue
             raw = col.source.get(row, self.settings)
             if isinstance(raw, dt.date):
                 text = raw.strftime(col.date_format or "%Y-%m-%d")
@@ -422,7 +444,8 @@ def profile_compile(*, profile: ExportProfile, full_id: bool = False,
 
 
 def profile_settings_check(*, compiled: CompiledProfile) -> None:
-    """Stop with a clear message when the profile uses a school code the office has not filled in."""
+    """Stop with a clear message when the profile uses a school code the office has not filled in (or one that
+    does not fit the profile)."""
     missing = compiled.missing_settings()
     if missing:
         raise DomainError(
@@ -430,6 +453,10 @@ def profile_settings_check(*, compiled: CompiledProfile) -> None:
             % {"p": compiled.name, "what": "、".join(missing)},
             code="school_settings_missing",
         )
+    wrong = compiled.settings_problems()
+    if wrong:
+        raise DomainError(_("院校信息有误：%(what)s。请先在“院校信息”中修改后再导出。") % {"what": "；".join(wrong)},
+                          code="school_settings_invalid")
 
 
 def profile_cells(rows: Iterable[tuple], *, compiled: CompiledProfile, clean_only: bool) -> Iterator[list[str]]:

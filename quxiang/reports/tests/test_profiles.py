@@ -351,12 +351,22 @@ def test_precheck_records_not_verified_say_who_acts(golden):
     assert _problems(golden, "2390000006") == [("", "去向记录待鉴证：鉴证通过后才能上报", "counselor")]
 
 
-def test_precheck_school_code_and_missing_settings(golden):
+def test_precheck_school_code_and_missing_settings(golden, client):
+    """The school's codes are the same in every record: said once, above the list, and the export stops."""
     SchoolSettings.objects.filter(pk=1).update(school_code="1099A")
-    assert ("YXDM", "院校代码应为 5 位数字（在“院校信息”中修改）。", "office") in _problems(golden, "2390000001")
+    result = precheck_run(user=golden["office"], profile=national(), year=2027)
+    assert result.settings_problems == ["院校代码应为 5 位数字（在“院校信息”中修改）。"]
+    assert all(p.field_code != "YXDM" for p in result.problems)
+    job = national_export_start(actor=golden["office"], year=2027, profile_id=national().pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "院校信息有误" in job.error
     SchoolSettings.objects.all().delete()
     result = precheck_run(user=golden["office"], profile=national(), year=2027)
-    assert result.missing_settings == ["院校代码", "院校名称", "隶属部门代码", "隶属部门"]
+    assert result.settings_problems == ["本校的院校代码、院校名称、隶属部门代码、隶属部门尚未填写"]
+    assert result.clean == 4
+    client.force_login(golden["counselor"])
+    html = client.get(reverse("reports:precheck")).content.decode()
+    assert 'id="settings-problems"' in html and "请联系就业指导中心填写" in html
 
 
 def test_precheck_xlsx_and_links(golden):
@@ -524,3 +534,10 @@ def test_precheck_with_an_unknown_profile_shows_the_form_error(golden, client):
     html = client.get(reverse("reports:precheck"), {"year": 2027, "profile": 999999}).content.decode()
     assert "请按提示修改" in html and "名毕业生" not in html
     assert client.get(reverse("reports:precheck_download"), {"profile": 999999}).status_code == 404
+
+
+def test_export_page_says_when_the_school_codes_are_missing(golden, client):
+    client.force_login(golden["office"])
+    assert 'id="school-missing"' not in client.get(reverse("reports:export")).content.decode()
+    SchoolSettings.objects.all().delete()
+    assert 'id="school-missing"' in client.get(reverse("reports:export")).content.decode()
