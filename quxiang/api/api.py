@@ -75,8 +75,14 @@ v1 = Router()
 
 
 def _student(request) -> Student:
+    """The student with college, major, class and origin, for the answers that show them (/me, changes)."""
     return get_for_user(user=request.auth, model=Student.objects.select_related(
         "college", "major", "school_class", "origin_region"), user_id=request.auth.pk)
+
+
+def _student_row(request) -> Student:
+    """The student alone: what the registration's own operations need (its key and 学历层次)."""
+    return get_for_user(user=request.auth, model=Student, user_id=request.auth.pk)
 
 
 def _token_response(user) -> dict:
@@ -176,7 +182,7 @@ def countries(request):
 def organisation(request, uscc: str):
     """按统一社会信用代码检索往届已鉴证或就业指导中心录入的单位。返回值即检索匹配后表单应填入的内容：
     进行中的登记所选去向固定单位性质的（部队录用、公务员录用），nature 为该单位性质。"""
-    reg = selectors.registration_get_open_for_step(student=_student(request))
+    reg = selectors.registration_get_open_for_step(student=_student_row(request))
     try:
         prefill = selectors.organisation_prefill(uscc=uscc, destination_type=reg.destination_type if reg else None)
     except DjangoValidationError as exc:
@@ -190,7 +196,7 @@ def organisation(request, uscc: str):
 
 
 def _open(request) -> Registration:
-    reg = selectors.registration_get_open_for_step(student=_student(request))
+    reg = selectors.registration_get_open_for_step(student=_student_row(request))
     if reg is None:
         raise ApiError(404, "no_registration", _("您还没有开始登记，请先创建登记。"))
     return reg
@@ -217,7 +223,7 @@ def _fresh(reg: Registration, *, notices=()) -> dict:
 @v1.get("/registration", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_current(request):
     """当前登记（进行中的版本，或已鉴证的版本）。"""
-    reg = selectors.registration_get_current(student=_student(request))
+    reg = selectors.registration_get_current(student=_student_row(request))
     if reg is None:
         raise ApiError(404, "no_registration", _("您还没有开始登记，请先创建登记。"))
     return Reply(200, registration_out(reg))
@@ -226,7 +232,7 @@ def registration_current(request):
 @v1.post("/registration", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])
 def registration_start(request):
     """开始登记（已有进行中的记录时直接返回它）。"""
-    reg = reg_services.registration_start(student=_student(request), actor=request.auth)
+    reg = reg_services.registration_start(student=_student_row(request), actor=request.auth)
     return Reply(200, _answer(reg))
 
 
@@ -362,7 +368,7 @@ def registration_change_cancel(request):
 @v1.get("/registrations", response={200: list[VersionOut], **ERRORS}, tags=["去向登记"])
 def registration_versions(request):
     """全部版本（历史）。"""
-    return Reply(200, [version_out(r) for r in selectors.registration_history(student=_student(request))])
+    return Reply(200, [version_out(r) for r in selectors.registration_history(student=_student_row(request))])
 
 
 @v1.get("/registrations/{registration_id}", response={200: RegistrationOut, **ERRORS}, tags=["去向登记"])

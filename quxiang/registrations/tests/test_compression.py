@@ -28,8 +28,8 @@ def test_html_and_json_are_gzipped_with_random_padding():
 def test_files_are_left_alone(tmp_path):
     pdf = tmp_path / "协议书.pdf"
     pdf.write_bytes(b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF")
-    r = _through(FileResponse(pdf.open("rb"), content_type="application/pdf"))
-    assert not r.has_header("Content-Encoding")
-    r.close()
+    with pdf.open("rb") as fh:
+        r = _through(FileResponse(fh, content_type="application/pdf"))
+        assert not r.has_header("Content-Encoding")
     r = _through(HttpResponse(b"\x89PNG" + b"0" * 5000, content_type="image/png"))
     assert not r.has_header("Content-Encoding")
