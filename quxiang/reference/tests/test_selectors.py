@@ -146,3 +146,23 @@ def test_organisation_lookup():
     assert found.region.full_name == "上海市浦东新区" and found.nature.name == "其他企业"
     assert organisation_lookup(uscc="91310115MA1K4A1B2") is None
     assert organisation_lookup(uscc="") is None
+
+
+def test_regions_json_is_encoded_once_and_follows_the_admin(client, django_assert_num_queries):
+    import gzip
+    import json
+
+    plain = client.get("/reference/regions.json")
+    assert plain.status_code == 200 and plain["Content-Type"] == "application/json"
+    assert "public" in plain["Cache-Control"] and "Accept-Encoding" in plain["Vary"]
+    tree = json.loads(plain.content)
+    assert len(tree) == 34
+    with django_assert_num_queries(0):
+        packed = client.get("/reference/regions.json", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert packed["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(packed.content)) == tree
+    assert client.get("/reference/regions.json", HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304
+    county = Region.objects.get(code="330114")
+    county.name = "钱塘新区"
+    county.save()
+    changed = client.get("/reference/regions.json", HTTP_IF_NONE_MATCH=plain["ETag"])
+    assert changed.status_code == 200 and "钱塘新区" in changed.content.decode()
