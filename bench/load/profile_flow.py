@@ -139,6 +139,7 @@ def inner(args) -> None:
         r("type_save", "post", "/registration/step/type/", expect=(302,),
           data={"destination_type": "dispatch_general", "action": "next"})
         r("org_page", "get", "/registration/step/organisation/")
+        r("regions_json", "get", "/reference/regions.json", HTTP_ACCEPT_ENCODING="gzip, deflate")
         resp = r("org_lookup", "post", "/registration/step/organisation/",
                  data={"org_uscc": student["uscc"], "action": "lookup"})
         html = resp.content.decode()
