@@ -19,8 +19,9 @@ import time
 from bench.trust import cohort as C
 
 
-def add_records(*, total: int, start: dt.datetime, seed: int, log) -> int:
-    """Add students with verified records until the database holds `total` records on file."""
+def add_records(*, total: int, start: dt.datetime, seed: int, log) -> tuple[int, int]:
+    """Add students with verified records until the database holds `total` records on file. Returns (records
+    added, readings added)."""
     from django.contrib.auth.hashers import make_password
 
     from quxiang.accounts.models import Role, User
@@ -35,7 +36,7 @@ def add_records(*, total: int, start: dt.datetime, seed: int, log) -> int:
     have = records_current().count()
     need = total - have
     if need <= 0:
-        return 0
+        return 0, 0
     rng = random.Random(seed)
     started = time.perf_counter()
     password = make_password("Bench-Trust-2026!")
@@ -120,7 +121,7 @@ def add_records(*, total: int, start: dt.datetime, seed: int, log) -> int:
         for f, (sha, text) in zip(files, readings, strict=True)], batch_size=2000)
     student_states_recount(fix=True, students=Student.objects.filter(college=college))
     log(f"  {need} records, {len(files)} readings in {time.perf_counter() - started:.0f} s")
-    return need
+    return need, len(files)
 
 
 def time_checks(*, runs: int = 3, log) -> dict:
