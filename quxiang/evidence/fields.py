@@ -39,7 +39,7 @@ _ORG_STOP = re.compile(
 )
 # The name ends with the last of these (a trailing branch in brackets is kept).
 _ORG_ENDINGS = re.compile(
-    r"(?:公司|大学|学院|学校|研究院|研究所|研究中心|医院|银行|中心|集团|委员会|事务所|合作社|厂|局|部队|幼儿园)"
+    r"(?:公司|大学|学院|学校|研究院|研究所|研究中心|医院|银行|分行|支行|中心|集团|委员会|事务所|合作社|厂|局|部队|幼儿园)"
     r"(?:\([^()]{1,20}\))?"
 )
 _ORG_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "股份公司", "集团公司", "公司")

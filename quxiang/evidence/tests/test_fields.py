@@ -119,3 +119,9 @@ def test_abbreviation_of_an_organisation_name():
     assert not org_name_abbreviates("中国移动通信集团上海有限公司崇明分公司", "中国移动崇明分公司")  # the short one first
     assert not org_name_abbreviates("上海浦江物流有限公司", "上海申联智能科技有限公司")
     assert not org_name_abbreviates("移动崇明分公司", "中国移动通信集团上海有限公司崇明分公司")  # another start
+
+
+def test_a_bank_branch_keeps_its_branch():
+    # The name ends with the last ending it has: 分行 / 支行 after the bank's own 股份有限公司.
+    assert fields("甲方（用人单位）：中国建设银行股份有限公司上海分行").orgs == ["中国建设银行股份有限公司上海分行"]
+    assert fields("单位名称 招商银行股份有限公司上海浦东支行 地址：").orgs == ["招商银行股份有限公司上海浦东支行"]
