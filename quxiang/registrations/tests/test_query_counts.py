@@ -110,3 +110,19 @@ def test_wizard_query_counts_pinned(client, settings):
     counts: dict[str, int] = {}
     flow(client, counts)
     assert counts == EXPECTED
+
+
+@pytest.mark.parametrize("dtype", ["dispatch_general", "abroad_study", "study_master"])
+def test_no_wizard_page_over_60_kb(client, dtype):
+    """Issue 13: every page of the wizard stays under 60 KB before compression, the organisation step of a
+    type abroad (its <select> of every country) included; the regions come from regions.json."""
+    student = StudentFactory()
+    client.force_login(student.user)
+    client.post(reverse("registrations:start"))
+    sizes = {"type": len(client.get(step_url("type")).content)}
+    client.post(step_url("type"), {"destination_type": dtype, "action": "next"})
+    r = client.get(step_url("organisation"))
+    assert r.status_code == 200
+    sizes["organisation"] = len(r.content)
+    sizes["review"] = len(client.get(step_url("review"), follow=True).content)
+    assert max(sizes.values()) <= 60 * 1024, sizes
