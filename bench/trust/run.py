@@ -205,7 +205,7 @@ def report(args, figures: dict) -> str:
     lines += ["", f"## False flags ({len(figures['false_flags'])})", ""]
     lines += [f"- {m}" for m in figures["false_flags"]] or ["none"]
     if sc:
-        lines += ["", "## The whole check run over 15,000 records", "",
+        lines += ["", f"## The whole check run over {sc['records']:,} records", "",
                   f"{sc['records']} records on file: the cohort above plus {sc['added']} records written straight to the "
                   "tables (bench/trust/scale.py) with one reading each whose text is a rendered document's text layer "
                   "and whose fields come from evidence/fields.py — **no OCR in this part**; the readings are "
