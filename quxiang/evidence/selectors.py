@@ -5,11 +5,11 @@ not name the item). 未识别 is never turned into ✗: an unreadable photo is n
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 
-from quxiang.evidence.fields import org_name_normalise, person_name_normalise, text_fold
+from quxiang.evidence.fields import org_name_abbreviates, org_name_normalise, person_name_normalise, text_fold
 from quxiang.evidence.models import EvidenceFile, ReadingStatus
 from quxiang.registrations.models import Registration
 
@@ -145,10 +145,18 @@ def evidence_items_compare(*, org_name: str, uscc: str, student_name: str,
     """✓ / ✗ / 未识别 for each typed item (left blank: not compared) against what readable evidence says.
     The one rule of the record page and of the integrity check evidence_mismatch."""
     items = []
+    uscc_item = _uscc_item(uscc, says, org_name) if uscc else None
     if org_name:
-        items.append(_org_item(org_name, says))
-    if uscc:
-        items.append(_uscc_item(uscc, says, org_name))
+        org_item = _org_item(org_name, says)
+        # Still ✗ (the counselor compares the two names), but say what makes it likely the same organisation;
+        # the integrity check evidence_mismatch does not flag these two cases.
+        if org_item.verdict == MISMATCH and uscc_item is not None and uscc_item.verdict == MATCH:
+            org_item = replace(org_item, note=_("名称写法与材料不同，但材料中的信用代码与填写的一致"))
+        elif org_item.verdict == MISMATCH and any(org_name_abbreviates(org_name, o) for o in says.orgs):
+            org_item = replace(org_item, note=_("填写的可能是材料中单位名称的简称"))
+        items.append(org_item)
+    if uscc_item is not None:
+        items.append(uscc_item)
     if student_name:
         items.append(_name_item(student_name, says))
     return items

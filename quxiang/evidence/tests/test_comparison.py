@@ -109,3 +109,11 @@ def test_record_page_says_unknown_for_evidence_not_read(client):
     row = page[page.index('id="evidence-check-org"'):]
     row = row[: row.index("</tr>")]
     assert "未识别" in row and "✗" not in row
+
+
+def test_a_different_name_with_the_typed_uscc_on_the_paper_is_a_cross_that_says_so(client):
+    """The counselor still compares the two names (✗), told that the code on the paper is the typed one."""
+    page = record_page(client, submitted_with([("协议书.pdf", agreement_pdf(org="北京远方物流有限公司"))]))
+    row = page[page.index('id="evidence-check-org"'):]
+    row = row[: row.index("</tr>")]
+    assert 'data-verdict="mismatch"' in row and "材料中的信用代码与填写的一致" in row
