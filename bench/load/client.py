@@ -320,12 +320,14 @@ def make_session(concurrency: int, *, keepalive: bool = True, timeout: float = 3
 
 
 async def drive_flows(base: str, students: list[dict], pdf: bytes, *, concurrency: int, duration: float,
-                      grace: float | None = None, on_tick=None, think: float = 0.0, mode: str = "web") -> Results:
+                      grace: float | None = None, on_tick=None, think: float = 0.0, mode: str = "web",
+                      ramp: float = 0.0) -> Results:
     """`concurrency` virtual students, each running the flow for the next unused student, until `duration`
     seconds have passed (no new flow starts after that) or the students run out. Flows still running at
     the end get `grace` seconds to finish (default: 60 s, or 20 × the think time); every request has a
     30 s timeout. `mode`: "web" (the pages), "api" (the mini-program's API) or "mixed" (every other
-    student through the API)."""
+    student through the API). `ramp` > 0: virtual student i starts at i / concurrency × ramp seconds
+    (arrivals spread over the ramp instead of all in the first second)."""
     results = Results()
     if grace is None:  # long enough for a flow started just before the deadline: 12 clicks with think time
         grace = max(60.0, 20 * think)
@@ -336,6 +338,8 @@ async def drive_flows(base: str, students: list[dict], pdf: bytes, *, concurrenc
 
     async def virtual_student(index: int, session: aiohttp.ClientSession) -> None:
         ip = f"10.{index // 250 % 250}.{index % 250}.{(index * 7) % 250 + 1}"
+        if ramp:
+            await asyncio.sleep(ramp * index / concurrency)
         while time.perf_counter() < deadline:
             try:
                 student = queue.get_nowait()

@@ -85,6 +85,8 @@ def main() -> None:
                         help="the web pages, the mini-program API, or every other student through the API")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a student pauses before each click (0: back-to-back, a stress test)")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds over which the virtual students arrive (0: all at once)")
     parser.add_argument("--warmup", type=int, default=10, help="complete flows before measuring (not counted)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py)")
     parser.add_argument("--threads", type=int, default=None)
@@ -124,7 +126,7 @@ def main() -> None:
         "command": " ".join(sys.argv), "seed": seeded,
         "server": {"worker_class": worker_class, "workers": workers, "threads": threads},
         "concurrency": args.concurrency, "duration": args.duration, "pdf_bytes": len(pdf), "think": args.think,
-        "mode": args.mode,
+        "mode": args.mode, "ramp": args.ramp,
         "loadavg_before": open("/proc/loadavg").read().split()[:3],
     }
     try:
@@ -160,7 +162,7 @@ def main() -> None:
             a = meter.snap()
             flows = asyncio.run(drive_flows(server.base, students, pdf, concurrency=args.concurrency,
                                             duration=args.duration, on_tick=tick, think=args.think,
-                                            mode=args.mode))
+                                            mode=args.mode, ramp=args.ramp))
             b = meter.snap()
         window = (flows.last_response_at or b.at) - (flows.first_request_at or a.at)
         cpu = CpuMeter.delta(a, b)
@@ -236,7 +238,8 @@ def markdown(r: dict) -> str:
         "",
         f"Machine: {r['machine']['cores']} cores, Python {r['machine']['python']}, kernel {r['machine']['kernel']}. "
         f"gunicorn {r['server']['worker_class']} × {r['server']['workers']} workers × {r['server']['threads']} threads; "
-        f"{r['concurrency']} concurrent virtual students ({r.get('mode', 'web')}), think time {r['think']} s; "
+        f"{r['concurrency']} concurrent virtual students ({r.get('mode', 'web')}, arriving over {r.get('ramp', 0)} s), "
+        f"think time {r['think']} s; "
         f"PDF {r['pdf_bytes'] // 1024} KB; "
         f"load average before the run {' '.join(r['loadavg_before'])} (other engineers' jobs share the machine); "
         f"hasher {r['seed']['hasher'].rsplit('.', 1)[-1]}.",
