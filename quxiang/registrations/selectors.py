@@ -68,8 +68,8 @@ def registration_prefetch_evidence(*, registration: Registration) -> list[Eviden
 
 def registration_get_open_for_step(*, student: Student) -> Registration | None:
     """The open record as the wizard's steps need it: one query on the record (with its evidence count),
-    the student passed in, the code tables from process memory. The review page and the status page load
-    `registration_detail_queryset()` instead."""
+    the student passed in, the code tables from process memory. The review and evidence pages add the files
+    (`registration_prefetch_evidence`); staff pages and the sheet keep `registration_detail_queryset()`."""
     reg = (Registration.objects.filter(student=student, status__in=OPEN_STATUSES)
            .annotate(evidence_count=_evidence_count_sql()).first())
     return registration_attach_reference(reg, student=student) if reg is not None else None
