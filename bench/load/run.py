@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load/run.py --students 300 --concurrency 100 --duration 60
     .venv/bin/python bench/load/run.py --mode api --students 300 --concurrency 100 --duration 60
-    .venv/bin/python bench/load/run.py --mode mixed --students 1100 --concurrency 1000 --think 10 --duration 60
+    .venv/bin/python bench/load/run.py --mode mixed --students 1000 --concurrency 1000 --think 10 --ramp 60 --duration 70
 
 What it does (all on 127.0.0.1; every loop bounded in count and time):
  1. drops and recreates the PostgreSQL database quxiang_load, migrates it, seeds N undergraduate
