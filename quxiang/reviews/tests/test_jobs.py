@@ -179,6 +179,26 @@ def test_the_job_list_shows_ones_own_jobs_and_the_office_all(client, school):
     assert client.get(reverse("reviews:job", kwargs={"pk": mine[0].pk})).status_code == 404
 
 
+def test_the_office_list_shows_jobs_nobody_started_and_names_every_kind(client, school):
+    """The evidence reading after an upload is started by the system, not a person (the new-user walkthrough
+    found the office's list answered 500 as soon as one existed); every kind has its Chinese name."""
+    from quxiang.evidence.reading import KIND_READ
+    from quxiang.imports.jobs import KIND_APPLY, KIND_CHECK
+    from quxiang.reports.jobs import KIND_EXPORT
+
+    job_create(kind=KIND_READ, created_by=None, params={"evidence": 1})
+    for kind in (KIND_CHECK, KIND_APPLY, KIND_EXPORT):
+        job_create(kind=kind, created_by=school["office"], params={})
+    client.force_login(school["office"])
+    response = client.get(reverse("reviews:jobs"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "系统" in html
+    for name in ("佐证材料识别", "名单导入检查", "名单导入", "毕业去向上报导出"):
+        assert name in html
+    assert "后台任务 #" not in html  # no kind left with the generic name
+
+
 def test_the_status_the_bar_polls(client, school):
     client.force_login(school["counselor"])
     client.post(UNREGISTERED, {"action": "export"})
