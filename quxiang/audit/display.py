@@ -36,6 +36,10 @@ KEY_LABELS: dict[str, Any] = {
     "full_id": _("完整身份证号"),
     "verified_only": _("仅已鉴证"),
     "recipients": _("收件人数"),
+    "profile": _("上报格式"),
+    "clean_only": _("仅导出通过预检的记录"),
+    "from": _("原版本"),
+    "to": _("新版本"),
     # sampling and follow-ups
     "run": _("抽查批次"),
     "seed": _("随机种子"),
@@ -59,8 +63,8 @@ KEY_LABELS: dict[str, Any] = {
     "seen": _("再次发现"),
     "gone": _("不再出现"),
     "findings": _("新增线索编号"),
-    # roster import
-    "job": _("导入任务"),
+    # roster import, exports (the background job that did it)
+    "job": _("后台任务"),
     "rows_total": _("总行数"),
     "rows_new": _("新增"),
     "rows_updated": _("更新"),
@@ -76,6 +80,9 @@ VALUE_LABELS: dict[str, dict[str, Any]] = {
         "national_export": _("全国就业数据导出"),
         "statistics": _("统计表"),
         "unregistered": _("未登记名单"),
+        "school_settings": _("院校信息（上报用）"),
+        "export_profile_copy": _("上报格式复制为新版本"),
+        "export_profile_import": _("上报格式从 xlsx 载入为新版本"),
     },
     "table": {
         "summary": _("总体"), "college": _("按学院"), "major": _("按专业"), "level": _("按学历层次"),

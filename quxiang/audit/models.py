@@ -28,6 +28,7 @@ class AuditAction(models.TextChoices):
     FINDING_SYNC = "finding_sync", _("核查线索更新")
     FINDING_CONFIRM = "finding_confirm", _("确认核查线索")
     FINDING_DISMISS = "finding_dismiss", _("排除核查线索")
+    SETTINGS_CHANGE = "settings_change", _("修改上报设置")
 
 
 class AuditEntry(models.Model):

@@ -59,7 +59,7 @@ def profile_copy(*, profile: ExportProfile, actor: User, year: int | None = None
     ProfileCode.objects.bulk_create([
         ProfileCode(profile=new, table=c.table, label=c.label, code=c.code) for c in profile.codes.all()
     ])
-    audit_record(actor=actor, action=AuditAction.EXPORT,
+    audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGE,
                  detail={"what": "export_profile_copy", "from": profile.pk, "to": new.pk})
     return new
 
@@ -185,7 +185,8 @@ def profile_config_import(*, file: IO[bytes], actor: User) -> ExportProfile:
     )
     ProfileField.objects.bulk_create([ProfileField(profile=profile, **f) for f in fields])
     ProfileCode.objects.bulk_create([ProfileCode(profile=profile, **c) for c in codes])
-    audit_record(actor=actor, action=AuditAction.EXPORT, detail={"what": "export_profile_import", "to": profile.pk})
+    audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGE,
+                 detail={"what": "export_profile_import", "to": profile.pk})
     return profile
 
 
@@ -195,5 +196,5 @@ def school_settings_update(*, actor: User, school_code: str, school_name: str, a
         "school_code": school_code.strip(), "school_name": school_name.strip(),
         "authority_code": authority_code.strip(), "authority_name": authority_name.strip(),
     })
-    audit_record(actor=actor, action=AuditAction.EXPORT, detail={"what": "school_settings"})
+    audit_record(actor=actor, action=AuditAction.SETTINGS_CHANGE, detail={"what": "school_settings"})
     return settings

@@ -52,3 +52,12 @@ def test_every_labelled_key_is_chinese():
 
 def test_a_key_without_a_label_is_still_shown():
     assert audit_detail_items(detail={"new_key": 3}) == [("new_key", "3")]
+
+
+def test_export_and_settings_entries_read_in_chinese():
+    from quxiang.audit.display import audit_detail_items
+
+    export = dict(audit_detail_items(detail={"what": "national_export", "profile": 1, "clean_only": False, "job": 4}))
+    assert export == {"内容": "全国就业数据导出", "上报格式": "1", "仅导出通过预检的记录": "否", "后台任务": "4"}
+    settings = dict(audit_detail_items(detail={"what": "school_settings"}))
+    assert settings == {"内容": "院校信息（上报用）"}
