@@ -176,13 +176,14 @@ def finding_records(*, findings, limit: int, user: User | None = None) -> dict[i
 
 
 def findings_for_user(*, user: User) -> list[IntegrityFinding]:
-    """Open findings of the latest scans with at least one record in the user's scope (a counselor: their
-    classes; a college officer: their college). A finding flagged in two cohort scans (2027 and 全部届别)
-    on the same data is listed once."""
+    """Open findings of the latest scans — and those the office confirmed (属实), which the counselor has to act
+    on — with at least one record in the user's scope (a counselor: their classes; a college officer: their
+    college). A dismissed finding, or one the data no longer produces, is not listed. A finding flagged in two
+    cohort scans (2027 and 全部届别) on the same data is listed once."""
     visible = scope(user=user, queryset=Registration.objects.all())
     linked = FindingRecord.objects.filter(finding=OuterRef("pk"), registration__in=visible.values("pk"))
     qs = (
-        IntegrityFinding.objects.filter(status=FindingStatus.OPEN, gone_at__isnull=True)
+        IntegrityFinding.objects.filter(status__in=[FindingStatus.OPEN, FindingStatus.CONFIRMED], gone_at__isnull=True)
         .filter(Exists(linked))
         .order_by("-first_seen", "id")
     )

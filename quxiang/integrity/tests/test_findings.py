@@ -134,6 +134,19 @@ def test_a_dismissed_finding_stays_dismissed_when_the_same_data_is_scanned_again
     assert f'id="finding-{finding.pk}"' not in client.get(reverse("integrity:follow_ups")).content.decode()
 
 
+def test_a_confirmed_finding_stays_on_the_counselors_list_marked_for_action(office, client):
+    """属实 means the counselor has something to do (talk to the student, correct or reopen the record): it
+    stays on 核查待办 with the office's reason, until the data changes or the finding is gone."""
+    a, b = two_names_one_uscc()
+    scan(office)
+    (finding,) = current()
+    findings.finding_confirm(actor=office, finding=finding, reason="电话核实：学生并未在乙公司就业")
+    client.force_login(counselor_of(b.student))
+    html = client.get(reverse("integrity:follow_ups")).content.decode()
+    assert f'id="finding-{finding.pk}"' in html
+    assert "就业指导中心已确认属实，请处理" in html and "电话核实：学生并未在乙公司就业" in html
+
+
 def test_an_edited_record_brings_the_finding_back_as_open_linked_to_the_earlier_decision(office):
     a, b = two_names_one_uscc()
     scan(office)
