@@ -4,12 +4,11 @@ answer — one file, one submission, no 409 for the student to be stuck on."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from quxiang.api.models import IdempotencyRecord
@@ -17,7 +16,7 @@ from quxiang.api.tests.helpers import ApiUser
 from quxiang.api.tests.test_idempotency import at_evidence_step, ready_to_submit
 from quxiang.evidence.models import EvidenceFile
 from quxiang.registrations.models import EventKind, RegistrationEvent
-from quxiang.registrations.tests.test_state_concurrency import _survive_a_foreign_flush  # noqa: F401
+from quxiang.registrations.tests.test_state_concurrency import _survive_a_foreign_flush, race  # noqa: F401
 from quxiang.testing.factories import make_pdf_bytes
 
 ON_POSTGRES = connection.vendor == "postgresql"
@@ -30,28 +29,8 @@ pytestmark = [
 
 
 def together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(jobs))
-    out: list[Any] = [None] * len(jobs)
-
-    def run(i: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=20)
-            out[i] = job()
-        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
-            out[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job), daemon=True) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung (deadlock?)"
-    for result in out:
-        if isinstance(result, BaseException):
-            raise result
-    return out
+    """The requests released at once, each on its own connection (registrations' race helper)."""
+    return [result for result, _error in race(jobs)]
 
 
 def same_student_elsewhere(user: ApiUser) -> ApiUser:
