@@ -8,12 +8,9 @@ started, in reverse order, and is safe to call twice."""
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
 import shutil
 import signal
-import socketserver
 import subprocess
 import sys
 import threading
@@ -21,12 +18,12 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 LOAD_DIR = Path(__file__).resolve().parent.parent / "load"
 sys.path.insert(0, str(LOAD_DIR))
 
 from common import PYTHON, ROOT, Server, Stack, assert_loopback, child_pids, log, proc_cpu_seconds  # noqa: E402
+from fake_wechat import ThreadingServer, WeChatHandler  # noqa: E402  (the load test's fake jscode2session)
 
 BIN = Path(PYTHON).parent
 BUCKET = "quxiang-cluster"
@@ -75,34 +72,6 @@ def wait_http(url: str, *, timeout: float, proc: subprocess.Popen | None = None,
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{what} did not answer at {url} within {timeout:.0f} s")
-
-
-# --- the fake WeChat server (jscode2session for the mini-program's bind) -----------------------------
-
-class _WeChat(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        url = urlsplit(self.path)
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        code = query.get("js_code", "")
-        if url.path == "/sns/jscode2session" and code.startswith("ok-"):
-            body = {"openid": "openid-" + code[3:], "session_key": "SK-CLUSTER"}
-        elif url.path in ("/cgi-bin/token", "/cgi-bin/stable_token"):
-            body = {"access_token": "AT-CLUSTER", "expires_in": 7200}
-        else:
-            body = {"errcode": 40029, "errmsg": "invalid code"}
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format, *args) -> None:  # noqa: A002
-        pass
-
-
-class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
 
 
 # --- nginx ----------------------------------------------------------------------------------------
@@ -244,7 +213,7 @@ class Cluster:
     nginx: subprocess.Popen | None = None
     servers: list[HostServer] = field(default_factory=list)
     workers: dict[str, subprocess.Popen] = field(default_factory=dict)
-    wechat: _ThreadingServer | None = None
+    wechat: ThreadingServer | None = None
     commands: dict[str, str] = field(default_factory=dict)  # what was run, for docs/deploy.md
 
     @property
@@ -287,7 +256,7 @@ class Cluster:
         self.commands["s3"] = " ".join(cmd) + f"   # then boto3 create_bucket({BUCKET!r})"
 
     def start_wechat(self) -> None:
-        self.wechat = _ThreadingServer(("127.0.0.1", self.wechat_port), _WeChat)
+        self.wechat = ThreadingServer(("127.0.0.1", self.wechat_port), WeChatHandler)
         threading.Thread(target=self.wechat.serve_forever, name="fake-wechat", daemon=True).start()
 
     def start_servers(self) -> None:

@@ -1,6 +1,6 @@
 """A fake WeChat server (jscode2session) on 127.0.0.1 for the API mode of the load test and the profile:
 a wx.login code "ok-<anything>" binds to openid "openid-<anything>"; every other code is refused, as
-WeChat refuses an expired one. Same behaviour as bench/cluster/stack.py's."""
+WeChat refuses an expired one. bench/cluster/stack.py runs the same handler."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 from urllib.parse import parse_qs, urlsplit
 
 
-class _WeChat(http.server.BaseHTTPRequestHandler):
+class WeChatHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802
@@ -35,21 +35,21 @@ class _WeChat(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class _ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
 
 
 class FakeWeChat:
     def __init__(self, port: int):
         self.port = port
-        self.server: _ThreadingServer | None = None
+        self.server: ThreadingServer | None = None
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> FakeWeChat:
-        self.server = _ThreadingServer(("127.0.0.1", self.port), _WeChat)
+        self.server = ThreadingServer(("127.0.0.1", self.port), WeChatHandler)
         threading.Thread(target=self.server.serve_forever, name="fake-wechat", daemon=True).start()
         return self
 
