@@ -179,12 +179,12 @@ def _with_middleware(stack: list[str]) -> list[str]:
     """The CSP header, the 503 page and compression go right below WhiteNoise (static files need none of
     them: WhiteNoise serves them pre-compressed), so they cover every response of the app, errors of the
     session and authentication middleware included. Compression: HTML and JSON only, with Django's BREACH
-    mitigation (config/settings/compression.py); DJANGO_GZIP=0 leaves it to the proxy in front."""
+    mitigation (quxiang/core/compression.py); DJANGO_GZIP=0 leaves it to the proxy in front."""
     ours = [m for m in ("csp.middleware.CSPMiddleware", "quxiang.core.health.ServiceUnavailableMiddleware")
             if m not in stack]
     anchor = stack.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
     stack = [*stack[:anchor], *ours, *stack[anchor:]]
-    gzip = "config.settings.compression.TextGZipMiddleware"
+    gzip = "quxiang.core.compression.TextGZipMiddleware"
     if _env_bool("DJANGO_GZIP", True) and gzip not in stack:
         at = stack.index("quxiang.core.health.ServiceUnavailableMiddleware") + 1
         stack = [*stack[:at], gzip, *stack[at:]]

@@ -1,4 +1,4 @@
-"""Production compresses HTML and JSON (config/settings/compression.py), never evidence files."""
+"""Production compresses HTML and JSON (quxiang/core/compression.py), never evidence files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import gzip
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.test import RequestFactory
 
-from config.settings.compression import TextGZipMiddleware
+from quxiang.core.compression import TextGZipMiddleware
 
 
 def _through(response):
