@@ -90,7 +90,7 @@ def inner(args) -> None:
     students = json.loads(Path(args.students_file).read_text())
     pdf = build_pdf(300 * 1024)
     stats: dict[str, dict[str, list]] = {}
-    prof = cProfile.Profile(time.process_time)  # CPU time: waiting on PostgreSQL is not counted
+    profiles: list[cProfile.Profile] = []  # CPU time: waiting on PostgreSQL is not counted
 
     class Timed:
         def __init__(self, client, measure: bool):
@@ -100,23 +100,31 @@ def inner(args) -> None:
             with CaptureQueriesContext(connection) as q:
                 c0, w0 = time.process_time(), time.perf_counter()
                 if self.measure and args.cprofile:
+                    prof = cProfile.Profile(time.process_time)  # one per request: its call count per step
                     prof.enable()
                 resp = getattr(self.c, method)(path, **kw)
                 if self.measure and args.cprofile:
                     prof.disable()
                 c1, w1 = time.process_time(), time.perf_counter()
+                if self.measure and args.cprofile:
+                    calls = sum(v[1] for v in pstats.Stats(prof).stats.values())
+                    if not args.only or step == args.only:
+                        profiles.append(prof)
             assert resp.status_code in expect, (step, resp.status_code, resp.content[:300])
             body = resp.content if not getattr(resp, "streaming", False) else b""
             if self.measure:
-                s = stats.setdefault(step, {"cpu": [], "wall": [], "queries": [], "qtime": [], "bytes": []})
+                s = stats.setdefault(step, {"cpu": [], "wall": [], "queries": [], "qtime": [], "bytes": [],
+                                            "calls": []})
+                if args.cprofile:
+                    s["calls"].append(calls)
                 s["cpu"].append((c1 - c0) * 1000)
                 s["wall"].append((w1 - w0) * 1000)
                 s["queries"].append(len(q.captured_queries))
                 s["qtime"].append(sum(float(x["time"]) for x in q.captured_queries) * 1000)
                 s["bytes"].append(len(body))
-                if args.sql and step == args.sql:
+                if args.sql and step == args.sql or args.sql == "ALL":
                     for x in q.captured_queries:
-                        print("   ", x["time"], x["sql"][:400])
+                        print("   ", step, x["time"], x["sql"][:400] if args.sql != "ALL" else x["sql"])
             return resp
 
     # One client (one handler, its middleware loaded once, as in a gunicorn worker); cookies per flow.
@@ -202,7 +210,8 @@ def inner(args) -> None:
 
     def med(xs):
         xs = sorted(xs)
-        return xs[len(xs) // 2]
+        # --stat min: the least-disturbed run of each step, for A/B comparisons on a noisy shared machine
+        return xs[0] if args.stat == "min" else xs[len(xs) // 2]
 
     for mode in modes:
         rows = [(k, v) for k, v in stats.items() if k.startswith("api_") == (mode == "api")]
@@ -210,14 +219,17 @@ def inner(args) -> None:
         tot_q = sum(med(v["queries"]) for _k, v in rows)
         tot_qt = sum(med(v["qtime"]) for _k, v in rows)
         print(f"\n#### {mode}: {args.flows} flows measured (medians per request)\n")
-        print("| step | app CPU ms | wall ms | queries | query time ms | response bytes |")
-        print("|---|---|---|---|---|---|")
+        # Python function calls (with --cprofile): the same for every run of the same code, unlike CPU time on a
+        # shared machine; what a change saves in interpreted work shows here first.
+        tot_calls = sum(med(v["calls"]) for _k, v in rows) if args.cprofile else 0
+        print("| step | app CPU ms | wall ms | queries | query time ms | response bytes | Python calls |")
+        print("|---|---|---|---|---|---|---|")
         for k, v in rows:
             print(f"| {k} | {med(v['cpu']):.1f} | {med(v['wall']):.1f} | {med(v['queries'])} | "
-                  f"{med(v['qtime']):.1f} | {med(v['bytes'])} |")
-        print(f"| **total** | **{tot_cpu:.0f}** | | **{tot_q}** | **{tot_qt:.0f}** | |")
+                  f"{med(v['qtime']):.1f} | {med(v['bytes'])} | {med(v['calls']) if v['calls'] else ''} |")
+        print(f"| **total** | **{tot_cpu:.0f}** | | **{tot_q}** | **{tot_qt:.0f}** | | **{tot_calls}** |")
     if args.cprofile:
-        st = pstats.Stats(prof)
+        st = pstats.Stats(*profiles)
         total = sum(v[2] for v in st.stats.values())
         buckets: dict[str, float] = {}
         for (file, _line, _fn), (_cc, _nc, tt, _ct, _callers) in st.stats.items():
@@ -243,9 +255,12 @@ def main() -> None:
     p.add_argument("--flows", type=int, default=20)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--mode", choices=["web", "api", "both"], default="both")
+    p.add_argument("--stat", choices=["median", "min"], default="median",
+                   help="per step: the median (default) or the minimum over the measured flows")
+    p.add_argument("--only", default="", help="with --cprofile: the function listings of this step only")
     p.add_argument("--cprofile", action="store_true", help="also profile (slower; shares by category)")
     p.add_argument("--top", type=int, default=0, help="print the N top functions by cumulative time")
-    p.add_argument("--sql", default="", help="print the SQL of this step")
+    p.add_argument("--sql", default="", help="print the SQL of this step (ALL: of every step)")
     p.add_argument("--functions", default="", help="print the cumulative time of functions matching this pattern")
     p.add_argument("--callers", default="", help="print the callers of functions matching this pattern")
     p.add_argument("--keep", action="store_true")

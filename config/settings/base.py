@@ -58,7 +58,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 # Widgets render with the project's templates too (templates/widgets/region_picker.html).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "quxiang.core.renderers.WidgetRenderer"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

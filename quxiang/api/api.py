@@ -8,7 +8,7 @@ from ninja import File, NinjaAPI, Router
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 
-from quxiang.accounts.access import get_for_user
+from quxiang.accounts.access import get_for_user, student_of
 from quxiang.accounts.authentication import Door
 from quxiang.accounts.forms import ChangePasswordForm
 from quxiang.api import errors, services
@@ -81,8 +81,9 @@ def _student(request) -> Student:
 
 
 def _student_row(request) -> Student:
-    """The student alone: what the registration's own operations need (its key and 学历层次)."""
-    return get_for_user(user=request.auth, model=Student, user_id=request.auth.pk)
+    """The student alone: what the registration's own operations need (its key and 学历层次), loaded with
+    the token's user."""
+    return student_of(user=request.auth)
 
 
 def _token_response(user) -> dict:

@@ -24,6 +24,7 @@ from quxiang.api.models import ApiToken, WeChatBinding
 from quxiang.api.wechat import WeChatError, wechat_code_to_openid
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
+from quxiang.core.queries import one_or_none
 
 
 def _hash(token: str) -> str:
@@ -38,10 +39,10 @@ def api_token_issue(*, user: User) -> tuple[str, dt.datetime]:
 
 
 def api_token_user(*, token: str) -> User | None:
-    row = (
-        ApiToken.objects.select_related("user")
+    row = one_or_none(
+        # The student's row comes with the user: the registration operations need it (access.student_of).
+        ApiToken.objects.select_related("user__student")
         .filter(key_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
     )
     if row is None or not row.user.is_active:
         return None

@@ -20,14 +20,14 @@ from quxiang.evidence.models import EvidenceFile, evidence_path
 from quxiang.evidence.reading import evidence_reading_after_commit
 from quxiang.registrations.models import Registration, Step
 from quxiang.registrations.rules import evidence_kind
+from quxiang.registrations.selectors import registration_lock
 from quxiang.registrations.steps import registration_step_check
 
 
 def _lock_at_evidence_step(registration: Registration) -> Registration:
     """Lock the row; the record must be editable and its evidence step open (StepNotReady otherwise)."""
-    reg = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
-        pk=registration.pk
-    )
+    reg = registration_lock(registration=registration)
+    reg.evidence_count = reg.evidence_files.count()  # under the lock: the gate and the limit read it
     registration_step_check(registration=reg, step=Step.EVIDENCE)
     return reg
 
@@ -45,7 +45,7 @@ def evidence_add(*, registration: Registration, upload: UploadedFile, actor: Use
     try:
         with transaction.atomic():
             reg = _lock_at_evidence_step(registration)
-            if reg.evidence_files.count() >= limit:
+            if reg.evidence_count >= limit:
                 raise ValidationError(
                     _("最多只能上传 %(n)d 个文件，请先删除一个再上传。") % {"n": limit}, code="too_many"
                 )

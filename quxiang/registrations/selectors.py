@@ -8,6 +8,7 @@ from django.db.models import IntegerField, Prefetch, QuerySet, prefetch_related_
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from quxiang.core.queries import one_or_none
 from quxiang.core.validators import validate_uscc
 from quxiang.evidence.models import EvidenceFile
 from quxiang.organisations.models import Organisation
@@ -59,6 +60,15 @@ def registration_attach_reference(registration: Registration, *, student: Studen
     return registration
 
 
+def registration_lock(*, registration: Registration) -> Registration:
+    """The record's row again under `SELECT … FOR UPDATE` (inside the caller's transaction): its fields as
+    committed, its type from process memory and its student from the instance the caller holds (the lock is
+    on the record only, so joining the student would read nothing more reliable)."""
+    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    student = registration.student if Registration.student.is_cached(registration) else None
+    return registration_attach_reference(locked, student=student)
+
+
 def registration_prefetch_evidence(*, registration: Registration) -> list[EvidenceFile]:
     """The record's evidence files in upload order, kept on it as a prefetch (one query)."""
     prefetch_related_objects(
@@ -70,16 +80,20 @@ def registration_get_open_for_step(*, student: Student) -> Registration | None:
     """The open record as the wizard's steps need it: one query on the record (with its evidence count),
     the student passed in, the code tables from process memory. The review and evidence pages add the files
     (`registration_prefetch_evidence`); staff pages and the sheet keep `registration_detail_queryset()`."""
-    reg = (Registration.objects.filter(student=student, status__in=OPEN_STATUSES)
-           .annotate(evidence_count=_evidence_count_sql()).first())
+    reg = one_or_none(Registration.objects.filter(student=student, status__in=OPEN_STATUSES)
+                      .annotate(evidence_count=_evidence_count_sql()))
     return registration_attach_reference(reg, student=student) if reg is not None else None
 
 
+def _evidence_and_events() -> tuple[Prefetch, Prefetch]:
+    return (Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
+            Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")))
+
+
 def _with_history() -> QuerySet[Registration]:
-    return Registration.objects.select_related("changed_from", "verified_by").prefetch_related(
-        Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
-        Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")),
-    )
+    # `changed_from` (a change request's verified version, named by its number) and `verified_by` load when
+    # read: few records have them, and joining them doubled the width of every status page's query.
+    return Registration.objects.prefetch_related(*_evidence_and_events())
 
 
 def registration_get_full(*, pk: int, student: Student | None = None) -> Registration:
@@ -92,22 +106,35 @@ def registration_complete(*, registration: Registration) -> Registration:
     """A record a service has just saved (its fields are current), made ready for the API's answer: the
     code tables from process memory, evidence and events in two queries."""
     registration_attach_reference(registration)
-    prefetch_related_objects(
-        [registration], Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
-        Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")))
+    prefetch_related_objects([registration], *_evidence_and_events())
     return registration
 
 
-def registration_get_current(*, student: Student) -> Registration | None:
+def registration_get_current(*, student: Student, history: list[Registration] | None = None) -> Registration | None:
     """What the student's status page shows: the open record, else the verified one; with its evidence and
-    events, the code tables from process memory and `student` (the caller's, with what its page shows)."""
-    records = _with_history().filter(student=student)
-    reg = records.filter(status__in=OPEN_STATUSES).first() or records.filter(status=Status.VERIFIED).first()
+    events, the code tables from process memory and `student` (the caller's, with what its page shows).
+    Given the student's `history` (registration_history), the record is taken from it: no query for it."""
+    if history is None:
+        records = _with_history().filter(student=student)
+        reg = one_or_none(records.filter(status__in=OPEN_STATUSES)) or one_or_none(records.filter(status=Status.VERIFIED))
+    else:
+        reg = (next((r for r in history if r.status in OPEN_STATUSES), None)
+               or next((r for r in history if r.status == Status.VERIFIED), None))
+        if reg is not None:
+            prefetch_related_objects([reg], *_evidence_and_events())
+            earlier = next((r for r in history if r.pk == reg.changed_from_id), None)
+            if earlier is not None:
+                Registration._meta.get_field("changed_from").set_cached_value(reg, earlier)
     return registration_attach_reference(reg, student=student) if reg is not None else None
 
 
-def registration_history(*, student: Student) -> QuerySet[Registration]:
-    return Registration.objects.filter(student=student).select_related("destination_type__parent").order_by("-version")
+def registration_history(*, student: Student) -> list[Registration]:
+    """Every version of the student's record, newest first, with its type from process memory (one query)."""
+    records = list(Registration.objects.filter(student=student).order_by("-version"))
+    field = Registration._meta.get_field("destination_type")
+    for record in records:
+        field.set_cached_value(record, destination_type_get(key=record.destination_type_id))
+    return records
 
 
 def registration_steps(*, registration: Registration) -> list[Step]:

@@ -45,7 +45,7 @@ from quxiang.registrations.rules import (
     implied_nature_message,
     organisation_fields,
 )
-from quxiang.registrations.selectors import registration_steps
+from quxiang.registrations.selectors import registration_lock, registration_steps
 from quxiang.registrations.state import student_state_refresh
 from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
@@ -56,9 +56,7 @@ __all__ = ["ARCHIVE_FIELDS", "ORGANISATION_FIELDS", "RegistrationStateError"]  #
 @contextmanager
 def _locked_editable(registration: Registration) -> Iterator[Registration]:
     with transaction.atomic():
-        locked = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
-            pk=registration.pk
-        )
+        locked = registration_lock(registration=registration)
         if locked.status not in EDITABLE_STATUSES:
             raise RegistrationNotEditable()
         yield locked
@@ -276,9 +274,7 @@ def registration_submit(*, registration: Registration, actor: User, ip: str | No
     """草稿/已退回 → 待鉴证. Returns False when it was already submitted (a double click or a second
     tab): the conditional update lets exactly one request through."""
     with transaction.atomic():
-        reg = Registration.objects.select_for_update(of=("self",)).select_related("student", "destination_type").get(
-            pk=registration.pk
-        )
+        reg = registration_lock(registration=registration)
         if reg.status == Status.SUBMITTED:
             return False
         if reg.status not in EDITABLE_STATUSES:

@@ -63,7 +63,8 @@ def _expected(qs: QuerySet[Student]) -> QuerySet:
 def student_state_refresh(*, student_id: int) -> bool:
     """Recompute the student's maintained state from their records, under the student's row lock, in the
     caller's transaction. Call it after the last change of the records. Returns whether it changed."""
-    with transaction.atomic():
+    # No savepoint of its own: it runs last in the caller's transaction, and if it fails that fails too.
+    with transaction.atomic(savepoint=False):
         stored = (
             Student.objects.select_for_update().filter(pk=student_id).values_list(*STATE_FIELDS).first()
         )

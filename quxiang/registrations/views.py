@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from quxiang.accounts.access import get_for_user
+from quxiang.accounts.access import get_for_user, student_of
 from quxiang.core.http import client_ip
 from quxiang.core.validators import normalize_uscc
 from quxiang.evidence import services as evidence_services
 from quxiang.evidence.checks import size_text, too_large_message
 from quxiang.evidence.models import EvidenceFile
 from quxiang.reference.models import OrgKind
-from quxiang.reference.selectors import destination_groups
+from quxiang.reference.selectors import destination_groups, region_by_code
 from quxiang.registrations import selectors, services
 from quxiang.registrations.changes import (
     registration_change_cancel,
@@ -49,9 +49,10 @@ def student_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         if not request.user.is_student:
             raise Http404
-        # The college and major for the summary of the review and status pages (three small joins).
-        student = get_for_user(user=request.user, model=Student.objects.select_related(
-            "origin_region", "college", "major"), user_id=request.user.pk)
+        # Loaded with the user, college and major included (accounts/backends.py); the 生源地 from memory.
+        student = student_of(user=request.user)
+        Student._meta.get_field("origin_region").set_cached_value(
+            student, region_by_code(code=student.origin_region_id))
         return view(request, student, *args, **kwargs)
 
     return wrapper
@@ -75,8 +76,9 @@ def _wizard_context(reg: Registration, step: Step, **extra) -> dict:
 
 @student_required
 def status(request: HttpRequest, student: Student) -> HttpResponse:
-    registration = selectors.registration_get_current(student=student)
-    return render(request, "registrations/status.html", _status_context(registration, student))
+    history = selectors.registration_history(student=student)
+    registration = selectors.registration_get_current(student=student, history=history)
+    return render(request, "registrations/status.html", _status_context(registration, student, history=history))
 
 
 @login_required
@@ -86,9 +88,10 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registrations/status.html", _status_context(registration, registration.student))
 
 
-def _status_context(registration: Registration | None, student: Student) -> dict:
+def _status_context(registration: Registration | None, student: Student,
+                    history: list[Registration] | None = None) -> dict:
     ctx = {"registration": registration, "student": student,
-           "history": selectors.registration_history(student=student)}
+           "history": history if history is not None else selectors.registration_history(student=student)}
     if registration is not None:
         ctx["steps"] = selectors.registration_steps(registration=registration)
         ctx["resume_step"] = selectors.registration_first_open_step(registration=registration)
