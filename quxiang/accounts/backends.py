@@ -1,11 +1,15 @@
 from django.contrib.auth.backends import ModelBackend, UserModel
 
-from quxiang.core.queries import one_or_none
+from quxiang.core.queries import PreparedLookup
 
 # The signed-in user is loaded on every request (AuthenticationMiddleware); a student's own row, with the
 # college and major their pages name, comes in the same query instead of a second one (access.student_of).
 # Staff users get empty LEFT JOINs. Strings, not imports: accounts sits below roster in the layers.
 USER_RELATED = ("student__college", "student__major")
+
+
+_USER_BY_PK = PreparedLookup(
+    lambda pk: UserModel._default_manager.select_related(*USER_RELATED).filter(pk=pk), pk=-918_273_645)
 
 
 class StudentNumberBackend(ModelBackend):
@@ -20,5 +24,9 @@ class StudentNumberBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        user = one_or_none(UserModel._default_manager.select_related(*USER_RELATED).filter(pk=user_id))
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        user = _USER_BY_PK.get(pk=pk)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -24,7 +24,7 @@ from quxiang.api.models import ApiToken, WeChatBinding
 from quxiang.api.wechat import WeChatError, wechat_code_to_openid
 from quxiang.audit.models import AuditAction
 from quxiang.audit.services import audit_record
-from quxiang.core.queries import one_or_none
+from quxiang.core.queries import PreparedLookup
 
 
 def _hash(token: str) -> str:
@@ -38,13 +38,17 @@ def api_token_issue(*, user: User) -> tuple[str, dt.datetime]:
     return token, expires
 
 
+# Every API request starts here: compiled once per process (quxiang/core/queries.py). The student's row
+# comes with the user: the registration operations need it (access.student_of).
+_TOKEN_BY_HASH = PreparedLookup(
+    lambda key_hash: ApiToken.objects.select_related("user__student").filter(key_hash=key_hash,
+                                                                             revoked_at__isnull=True),
+    key_hash="prepared-sentinel-key-hash")
+
+
 def api_token_user(*, token: str) -> User | None:
-    row = one_or_none(
-        # The student's row comes with the user: the registration operations need it (access.student_of).
-        ApiToken.objects.select_related("user__student")
-        .filter(key_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=timezone.now())
-    )
-    if row is None or not row.user.is_active:
+    row = _TOKEN_BY_HASH.get(key_hash=_hash(token))
+    if row is None or row.expires_at <= timezone.now() or not row.user.is_active:
         return None
     row.user.api_token_id = row.pk
     return row.user

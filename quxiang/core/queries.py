@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
 
@@ -17,3 +20,94 @@ def one_or_none(queryset: models.QuerySet[M]) -> M | None:
     if len(rows) > 1:
         raise queryset.model.MultipleObjectsReturned(f"{queryset.model.__name__}: more than one row")
     return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: dict[str, int]  # parameter name → its position in params
+    model: type[models.Model]
+    init_list: list[str]
+    model_slice: slice
+    populators: list[Any]
+    converters: list[tuple[int, list[Callable], Any]]
+    annotations: dict[str, int]
+    for_update: bool
+
+
+class PreparedLookup(Generic[M]):
+    """A single-row query of a fixed shape, compiled to SQL once per process, then run with new values.
+
+    Django builds the SQL of a query again every time it runs it; for a row with joins (the signed-in user
+    with their student row, on every request) building costs several times what PostgreSQL spends on
+    running it. `build(**sentinels)` returns the query with a sentinel value (an int or a str that occurs
+    nowhere else in it) for each parameter; `get(**values)` runs that SQL with the values instead and
+    builds the instances exactly as the ORM would (select_related included, through Django's own
+    populators and field converters). Limits: int and str parameters only, at most one row (no ORDER BY),
+    no prefetch. quxiang/core/tests/test_queries.py compares it with the ORM on every kind of row it loads."""
+
+    def __init__(self, build: Callable[..., models.QuerySet[M]], **sentinels: int | str) -> None:
+        for name, value in sentinels.items():
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
+                raise TypeError(f"{name}: only int and str parameters can be prepared")
+        self._build, self._sentinels = build, sentinels
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+
+    def _compile(self, using: str) -> _Compiled:
+        from django.db.models.query import get_related_populators
+
+        queryset = self._build(**self._sentinels).order_by()[:2]
+        if queryset._prefetch_related_lookups:
+            raise ValueError("a prepared lookup cannot prefetch")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for name, sentinel in self._sentinels.items():
+            found = [i for i, p in enumerate(params) if p == sentinel and type(p) is type(sentinel)]
+            if len(found) != 1:
+                raise ValueError(f"{name}: the sentinel {sentinel!r} occurs {len(found)} times in the query")
+            slots[name] = found[0]
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        fields = [s[0] for s in select[: compiler.col_count]]
+        converters = [(pos, convs, expr) for pos, (convs, expr) in compiler.get_converters(fields).items()]
+        return _Compiled(
+            sql=sql, params=tuple(params), slots=slots, model=klass_info["model"],
+            init_list=[f[0].target.attname for f in select[start:end]], model_slice=slice(start, end),
+            populators=get_related_populators(klass_info, select, using), converters=converters,
+            annotations=dict(compiler.annotation_col_map or {}), for_update=queryset.query.select_for_update,
+        )
+
+    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> M | None:
+        connection = connections[using]
+        key = (using, connection.vendor)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = self._compile(using)
+        if compiled.for_update and not connection.in_atomic_block:  # as the ORM refuses it
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        params = list(compiled.params)
+        for name, position in compiled.slots.items():
+            params[position] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchmany(2)
+        if len(rows) > 1:
+            raise compiled.model.MultipleObjectsReturned(f"{compiled.model.__name__}: more than one row")
+        if not rows:
+            return None
+        row = list(rows[0])
+        # The converters were collected with the compiling thread's connection; the backends' converters read
+        # only its settings (time zone), never its state, and each gets this thread's connection as argument.
+        for pos, convs, expression in compiled.converters:
+            value = row[pos]
+            for converter in convs:
+                value = converter(value, expression, connection)
+            row[pos] = value
+        obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_slice])
+        for populator in compiled.populators:
+            populator.populate(row, obj)
+        for name, position in compiled.annotations.items():
+            setattr(obj, name, row[position])
+        return obj

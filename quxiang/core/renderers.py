@@ -5,7 +5,8 @@ Django renders every <input> through three templates (text.html â†’ input.html â
 <textarea> through two; on the wizard's organisation page that was half the page's render time. The markup
 below is exactly the markup of Django's templates (quxiang/core/tests/test_renderers.py compares the two
 for every widget and value kind); any other widget, and a project override of one of these templates,
-still renders through the templates."""
+still renders through the templates. The same holds for the project's field row (partials/field.html,
+what `{{ field.as_field_group }}` renders): label, widget, help text and errors, once per field."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 from django.forms.renderers import TemplatesSetting
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 INPUT_TEMPLATES = tuple(
@@ -54,7 +55,22 @@ def _textarea(widget: dict[str, Any]) -> str:
     return f'<textarea name="{escape(widget["name"])}"{_attrs(widget["attrs"])}>\n{body}</textarea>'
 
 
+FIELD_TEMPLATE = "partials/field.html"
+
+
+def _field_row(field) -> str:
+    """templates/partials/field.html: a field with its label, help text and errors."""
+    classes = "field" + (" has-error" if field.errors else "") + (" required" if field.field.required else "")
+    help_text = f'<div class="help">{conditional_escape(field.help_text)}</div>' if field.help_text else ""
+    errors = "".join(f'<div class="error">{conditional_escape(e)}</div>' for e in field.errors)
+    return (f'<div class="{classes}">\n  <label for="{conditional_escape(field.id_for_label)}">'
+            f'{conditional_escape(field.label)}</label>\n  {conditional_escape(field)}\n  {help_text}\n  {errors}\n</div>\n')
+
+
 class WidgetRenderer(TemplatesSetting):
+    # `{{ field.as_field_group }}` renders this template (or _field_row, below).
+    field_template_name = FIELD_TEMPLATE
+
     def __init__(self) -> None:
         super().__init__()
         self._fast: dict[str, Callable[[dict[str, Any]], str]] | None = None
@@ -70,11 +86,13 @@ class WidgetRenderer(TemplatesSetting):
                     continue
                 if origin.replace("\\", "/").endswith(f"django/forms/templates/{name}"):
                     fast[name] = fn
+            fast[FIELD_TEMPLATE] = _field_row
             self._fast = fast
         return self._fast
 
     def render(self, template_name, context, request=None):
         fast = self._fast_paths().get(template_name)
         if fast is not None and request is None:
-            return SafeString(mark_safe(fast(context["widget"])))  # noqa: S308 - every value is escaped above
+            arg = context["field"] if template_name == FIELD_TEMPLATE else context["widget"]
+            return SafeString(mark_safe(fast(arg)))  # noqa: S308 - every value is escaped above
         return super().render(template_name, context, request=request)

@@ -8,7 +8,7 @@ from django.db.models import IntegerField, Prefetch, QuerySet, prefetch_related_
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from quxiang.core.queries import one_or_none
+from quxiang.core.queries import PreparedLookup, one_or_none
 from quxiang.core.validators import validate_uscc
 from quxiang.evidence.models import EvidenceFile
 from quxiang.organisations.models import Organisation
@@ -64,7 +64,9 @@ def registration_lock(*, registration: Registration) -> Registration:
     """The record's row again under `SELECT … FOR UPDATE` (inside the caller's transaction): its fields as
     committed, its type from process memory and its student from the instance the caller holds (the lock is
     on the record only, so joining the student would read nothing more reliable)."""
-    locked = Registration.objects.select_for_update().get(pk=registration.pk)
+    locked = _LOCK.get(pk=registration.pk)
+    if locked is None:
+        raise Registration.DoesNotExist(f"registration {registration.pk}")
     student = registration.student if Registration.student.is_cached(registration) else None
     return registration_attach_reference(locked, student=student)
 
@@ -80,9 +82,16 @@ def registration_get_open_for_step(*, student: Student) -> Registration | None:
     """The open record as the wizard's steps need it: one query on the record (with its evidence count),
     the student passed in, the code tables from process memory. The review and evidence pages add the files
     (`registration_prefetch_evidence`); staff pages and the sheet keep `registration_detail_queryset()`."""
-    reg = one_or_none(Registration.objects.filter(student=student, status__in=OPEN_STATUSES)
-                      .annotate(evidence_count=_evidence_count_sql()))
+    reg = _OPEN_FOR_STEP.get(student_id=student.pk)
     return registration_attach_reference(reg, student=student) if reg is not None else None
+
+
+_LOCK = PreparedLookup(lambda pk: Registration.objects.select_for_update().filter(pk=pk), pk=-918_273_646)
+
+# Compiled once per process (quxiang/core/queries.py): it runs on every request of the wizard.
+_OPEN_FOR_STEP = PreparedLookup(
+    lambda student_id: Registration.objects.filter(student_id=student_id, status__in=OPEN_STATUSES)
+    .annotate(evidence_count=_evidence_count_sql()), student_id=-918_273_645)
 
 
 def _evidence_and_events() -> tuple[Prefetch, Prefetch]:

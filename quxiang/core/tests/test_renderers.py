@@ -40,3 +40,23 @@ def test_the_project_form_renderer_is_this_one():
     from django.forms.renderers import get_default_renderer
 
     assert isinstance(get_default_renderer(), WidgetRenderer)
+
+
+class _Sample(forms.Form):
+    name = forms.CharField(label="单位名称 <b>", max_length=5, help_text="按协议书 & 填写")
+    note = forms.CharField(label="备注", required=False, widget=forms.Textarea)
+    kind = forms.ChoiceField(label="去向", choices=[("a", "甲"), ("b", "乙")], widget=forms.RadioSelect)
+    day = forms.DateField(label="日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@pytest.mark.parametrize("data", [None, {}, {"name": "太长的单位名称<>", "kind": "c", "day": "x"},
+                                  {"name": "好", "kind": "a", "note": "<script>"}])
+def test_field_row_is_the_partial_template(data):
+    """`{{ field.as_field_group }}` gives what `{% include "partials/field.html" %}` gave, errors and all."""
+    from django.template import Context, Template
+
+    form = _Sample(data=data) if data is not None else _Sample()
+    form.is_valid() if data is not None else None
+    include = Template('{% include "partials/field.html" %}')
+    for field in form:
+        assert field.as_field_group() == include.render(Context({"field": field})), field.name

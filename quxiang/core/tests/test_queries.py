@@ -1,0 +1,88 @@
+"""PreparedLookup gives what the ORM gives: the same fields, the same related rows, None for no row."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import models
+
+from quxiang.accounts.models import User
+from quxiang.core.queries import PreparedLookup
+from quxiang.registrations import selectors
+from quxiang.registrations.models import Registration
+from quxiang.testing.factories import StudentFactory, make_evidence_row, make_office, make_registration
+
+pytestmark = pytest.mark.django_db
+
+
+def _values(obj: models.Model) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def _user_query(pk):
+    return User.objects.select_related("student__college", "student__major").filter(pk=pk)
+
+
+USER = PreparedLookup(_user_query, pk=-55_555_001)
+
+
+def test_user_with_student_college_and_major_as_the_orm_loads_them():
+    student = StudentFactory()
+    prepared, orm = USER.get(pk=student.user_id), _user_query(student.user_id).get()
+    assert _values(prepared) == _values(orm)
+    assert _values(prepared.student) == _values(orm.student)
+    assert _values(prepared.student.college) == _values(orm.student.college)
+    assert prepared.student.major.name == orm.student.major.name
+    assert prepared._state.adding is False and prepared._state.db == "default"
+
+
+def test_staff_user_has_no_student_and_a_missing_pk_is_none():
+    office = make_office()
+    user = USER.get(pk=office.pk)
+    assert _values(user) == _values(_user_query(office.pk).get())
+    with pytest.raises(User.student.RelatedObjectDoesNotExist):
+        user.student  # noqa: B018 - the empty LEFT JOIN is cached as "no student", as the ORM does
+    assert USER.get(pk=10**9) is None
+
+
+def test_annotations_and_converted_fields():
+    """The wizard's open record with its evidence count; JSON and dates come back as Python values."""
+    reg = make_registration(student=StudentFactory())
+    reg.pending_input = {"organisation": {"org_name": "上海某某"}}
+    reg.save()
+    assert selectors.registration_get_open_for_step(student=reg.student).evidence_count == 0
+    make_evidence_row(registration=reg, sha256="a" * 64)
+    prepared = selectors.registration_get_open_for_step(student=reg.student)
+    orm = Registration.objects.annotate(evidence_count=models.Count("evidence_files")).get(pk=reg.pk)
+    assert _values(prepared) == _values(orm)
+    assert prepared.evidence_count == orm.evidence_count == 1
+    assert prepared.pending_input == {"organisation": {"org_name": "上海某某"}}
+    assert prepared.created_at == orm.created_at and prepared.created_at.tzinfo is not None
+    assert selectors.registration_get_open_for_step(student=StudentFactory()) is None
+
+
+def test_more_than_one_row_is_an_error():
+    a, b = StudentFactory(), StudentFactory()
+    lookup = PreparedLookup(lambda n: User.objects.filter(pk__gt=n), n=-55_555_003)
+    with pytest.raises(User.MultipleObjectsReturned):
+        lookup.get(n=min(a.user_id, b.user_id) - 1)
+
+
+def test_sentinels_must_be_unambiguous_ints_or_strs():
+    with pytest.raises(TypeError):
+        PreparedLookup(lambda flag: User.objects.filter(is_active=flag), flag=True)
+    twice = PreparedLookup(lambda n: User.objects.filter(pk=n) | User.objects.filter(pk__lt=n), n=-55_555_004)
+    with pytest.raises(ValueError, match="occurs 2 times"):
+        twice.get(n=1)
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+def test_a_locking_lookup_needs_a_transaction():
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    student = StudentFactory()
+    lock = PreparedLookup(lambda pk: User.objects.select_for_update().filter(pk=pk), pk=-55_555_005)
+    with pytest.raises(TransactionManagementError):
+        lock.get(pk=student.user_id)
+    with transaction.atomic():
+        assert lock.get(pk=student.user_id).pk == student.user_id
