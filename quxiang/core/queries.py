@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import MultipleObjectsReturned
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models.query import ModelIterable, ValuesListIterable
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=models.Model)
@@ -27,7 +29,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, int]  # parameter name → its position in params
-    model: type[models.Model]
+    model: type[models.Model] | None  # None: a values_list() query, answered as a tuple
     init_list: list[str]
     model_slice: slice
     populators: list[Any]
@@ -44,8 +46,8 @@ class PreparedLookup(Generic[M]):
     running it. `build(**sentinels)` returns the query with a sentinel value (an int or a str that occurs
     nowhere else in it) for each parameter; `get(**values)` runs that SQL with the values instead and
     builds the instances exactly as the ORM would (select_related included, through Django's own
-    populators and field converters). Limits: int and str parameters only, at most one row (no ORDER BY),
-    no prefetch. quxiang/core/tests/test_queries.py compares it with the ORM on every kind of row it loads."""
+    populators and field converters), or the tuple of a `values_list()` query. Limits: int and str
+    parameters only, at most one row (no ORDER BY), no prefetch. quxiang/core/tests/test_queries.py compares it with the ORM on every kind of row it loads."""
 
     def __init__(self, build: Callable[..., models.QuerySet[M]], **sentinels: int | str) -> None:
         for name, value in sentinels.items():
@@ -69,17 +71,25 @@ class PreparedLookup(Generic[M]):
                 raise ValueError(f"{name}: the sentinel {sentinel!r} occurs {len(found)} times in the query")
             slots[name] = found[0]
         select, klass_info = compiler.select, compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         fields = [s[0] for s in select[: compiler.col_count]]
         converters = [(pos, convs, expr) for pos, (convs, expr) in compiler.get_converters(fields).items()]
+        for_update = queryset.query.select_for_update
+        if queryset._iterable_class is not ModelIterable:
+            if queryset._iterable_class is not ValuesListIterable:
+                raise ValueError("only model rows and values_list() tuples can be prepared")
+            # Django 5.2 selects the columns in the order values_list() names them (Query.selected).
+            return _Compiled(sql=sql, params=tuple(params), slots=slots, model=None, init_list=[],
+                             model_slice=slice(0), populators=[], converters=converters, annotations={},
+                             for_update=for_update)
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         return _Compiled(
             sql=sql, params=tuple(params), slots=slots, model=klass_info["model"],
             init_list=[f[0].target.attname for f in select[start:end]], model_slice=slice(start, end),
             populators=get_related_populators(klass_info, select, using), converters=converters,
-            annotations=dict(compiler.annotation_col_map or {}), for_update=queryset.query.select_for_update,
+            annotations=dict(compiler.annotation_col_map or {}), for_update=for_update,
         )
 
-    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> M | None:
+    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> M | tuple | None:
         connection = connections[using]
         key = (using, connection.vendor)
         compiled = self._compiled.get(key)
@@ -94,7 +104,8 @@ class PreparedLookup(Generic[M]):
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchmany(2)
         if len(rows) > 1:
-            raise compiled.model.MultipleObjectsReturned(f"{compiled.model.__name__}: more than one row")
+            error = compiled.model.MultipleObjectsReturned if compiled.model else MultipleObjectsReturned
+            raise error(f"{self._build.__qualname__}: more than one row")
         if not rows:
             return None
         row = list(rows[0])
@@ -105,6 +116,8 @@ class PreparedLookup(Generic[M]):
             for converter in convs:
                 value = converter(value, expression, connection)
             row[pos] = value
+        if compiled.model is None:
+            return tuple(row)
         obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_slice])
         for populator in compiled.populators:
             populator.populate(row, obj)

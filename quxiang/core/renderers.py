@@ -29,7 +29,7 @@ TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 
 def _text(value: Any) -> str:
     """`{{ value|stringformat:'s' }}` under autoescape: escaped unless already safe."""
-    text = "%s" % (value,)
+    text = str(value)
     return text if isinstance(value, SafeData) else escape(text)
 
 

@@ -45,7 +45,11 @@ from quxiang.registrations.rules import (
     implied_nature_message,
     organisation_fields,
 )
-from quxiang.registrations.selectors import registration_lock, registration_steps
+from quxiang.registrations.selectors import (
+    registration_get_open_for_step,
+    registration_lock,
+    registration_steps,
+)
 from quxiang.registrations.state import student_state_refresh
 from quxiang.registrations.steps import registration_step_check
 from quxiang.roster.models import Student
@@ -65,7 +69,7 @@ def _locked_editable(registration: Registration) -> Iterator[Registration]:
 def registration_start(*, student: Student, actor: User) -> Registration:
     """Return the student's open record, creating a draft if there is none. Safe against double clicks:
     the database allows one open record per student, and the loser of a race reads the winner's."""
-    existing = Registration.objects.filter(student=student, status__in=OPEN_STATUSES).first()
+    existing = registration_get_open_for_step(student=student)
     if existing:
         return existing
     if Registration.objects.filter(student=student, status=Status.VERIFIED).exists():

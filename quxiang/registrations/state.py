@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, FilteredRelation, Q, QuerySet, Value, When
 
+from quxiang.core.queries import PreparedLookup
 from quxiang.registrations.models import OPEN_STATUSES, Status
 from quxiang.roster.models import RecordState, Student
 
@@ -60,17 +61,21 @@ def _expected(qs: QuerySet[Student]) -> QuerySet:
     )
 
 
+# Compiled once per process (quxiang/core/queries.py): every 开始, 提交, withdraw and decision runs them.
+_LOCK_STATE = PreparedLookup(lambda pk: Student.objects.select_for_update().filter(pk=pk).values_list(*STATE_FIELDS),
+                             pk=-918_273_647)
+_EXPECTED = PreparedLookup(lambda pk: _expected(Student.objects.filter(pk=pk)), pk=-918_273_648)
+
+
 def student_state_refresh(*, student_id: int) -> bool:
     """Recompute the student's maintained state from their records, under the student's row lock, in the
     caller's transaction. Call it after the last change of the records. Returns whether it changed."""
     # No savepoint of its own: it runs last in the caller's transaction, and if it fails that fails too.
     with transaction.atomic(savepoint=False):
-        stored = (
-            Student.objects.select_for_update().filter(pk=student_id).values_list(*STATE_FIELDS).first()
-        )
+        stored = _LOCK_STATE.get(pk=student_id)
         if stored is None:
             return False
-        _pk, *expected = _expected(Student.objects.filter(pk=student_id)).get()
+        _pk, *expected = _EXPECTED.get(pk=student_id)
         if tuple(expected) == tuple(stored):
             return False
         Student.objects.filter(pk=student_id).update(**dict(zip(STATE_FIELDS, expected, strict=True)))

@@ -21,7 +21,7 @@ from quxiang.testing.factories import StudentFactory, make_pdf_bytes, make_uscc
 
 pytestmark = pytest.mark.django_db
 
-AUTH = 2  # the token with its user, the student
+AUTH = 1  # the token with its user and the student
 OPEN = 1  # the open record with its evidence count
 TX = 4  # BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT
 ANSWER = 2  # the evidence and the events of the saved record
@@ -34,12 +34,13 @@ EXPECTED = {
     "api_archive_save": AUTH + OPEN + TX + 1 + ANSWER,  # + the step gate's evidence count under the lock
     "api_status": AUTH + 3,  # the current record, its evidence and its events
     # With an Idempotency-Key (claim: SAVEPOINT, INSERT, RELEASE; answer: UPDATE, inside one transaction)
-    # and the services' own writes: the step gate and limit counts, the file's row (upload); the row lock,
-    # the 提交 event, the audit entry and the student's state, then the submitted record read again (submit).
-    "api_evidence_upload": 15,
-    "api_submit": 24,
+    # and the services' own writes: one count for the step gate and the limit, the file's row (upload); the
+    # row lock, the 提交 event, the audit entry and the student's state, then the submitted record read
+    # again (submit).
+    "api_evidence_upload": 13,
+    "api_submit": 21,
     # The open/verified checks, version, INSERT, the CREATE event and the student's state (services).
-    "api_start": 16,
+    "api_start": 13,
 }
 
 

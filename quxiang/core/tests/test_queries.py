@@ -75,14 +75,24 @@ def test_sentinels_must_be_unambiguous_ints_or_strs():
         twice.get(n=1)
 
 
-@pytest.mark.django_db(transaction=True)  # outside the test's own transaction
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # outside a transaction; the seeded tables come back
 def test_a_locking_lookup_needs_a_transaction():
     from django.db import transaction
     from django.db.transaction import TransactionManagementError
 
-    student = StudentFactory()
     lock = PreparedLookup(lambda pk: User.objects.select_for_update().filter(pk=pk), pk=-55_555_005)
     with pytest.raises(TransactionManagementError):
-        lock.get(pk=student.user_id)
+        lock.get(pk=1)
     with transaction.atomic():
-        assert lock.get(pk=student.user_id).pk == student.user_id
+        assert lock.get(pk=10**9) is None
+
+
+def test_values_list_rows_in_the_order_asked_for():
+    """The maintained state's recount (annotations named out of their own order) as the ORM returns it."""
+    from quxiang.registrations.state import _EXPECTED, _expected
+    from quxiang.roster.models import Student
+
+    submitted = make_registration(student=StudentFactory())
+    for student_id in (submitted.student_id, StudentFactory().pk):
+        assert _EXPECTED.get(pk=student_id) == _expected(Student.objects.filter(pk=student_id)).get()
+    assert _EXPECTED.get(pk=10**9) is None

@@ -3,9 +3,9 @@ production (config/settings/production.py), so what is counted is the applicatio
 tables, destination types and regions come from process memory (quxiang/reference/cache.py) after the
 first request that needs them; the flow is run once before it is counted, as a running server would.
 
-Every wizard request costs three queries before its own work: the user (AuthenticationMiddleware), the
-student (student_required, through the access helper) and the open record with its evidence count
-(registration_get_open_for_step). Writes add their transaction: BEGIN, the row lock
+Every wizard request costs two queries before its own work: the user with their student row
+(AuthenticationMiddleware through accounts/backends.py; student_required takes the row through the access
+helper) and the open record with its evidence count (registration_get_open_for_step). Writes add their transaction: BEGIN, the row lock
 (SELECT … FOR UPDATE), the UPDATE, COMMIT."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from quxiang.testing.factories import StudentFactory, make_uscc, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
-BASE = 3  # user, student, the open record with its evidence count
+BASE = 2  # the user with their student, the open record with its evidence count
 TX = 4  # BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT
 
 EXPECTED = {
@@ -33,9 +33,9 @@ EXPECTED = {
     "org_lookup": BASE + 1 + TX,
     "org_save": BASE + TX,
     "evidence_page": BASE + 1,  # + the files
-    # + BEGIN, lock, the step gate's and the limit's counts, INSERT, COMMIT (the reading job is queued after
-    # the commit: one INSERT more outside a test's transaction)
-    "evidence_upload": BASE + 6,
+    # + BEGIN, lock, one count for the step gate and the limit, INSERT, COMMIT (the reading job is queued
+    # after the commit: one INSERT more outside a test's transaction)
+    "evidence_upload": BASE + 5,
     "evidence_page_after": BASE + 1,
     "evidence_next": BASE,
     "archive_page": BASE,
@@ -43,12 +43,13 @@ EXPECTED = {
     "archive_save": BASE + TX + 1,  # + the step gate's evidence count under the lock
     "review_page": BASE + 1,  # + the files for the summary
     # Not the wizard's own: the student's state kept with every status change (registrations/state.py),
-    # the 提交 event and the audit entry. 开始: the open/verified checks, version, INSERT, event, state.
-    "start": 14,
-    "submit": 15,
-    # user, student, the current record with its files and events, the history
-    "status": 5,  # (no record yet: the open and the verified lookups find nothing)
-    "status_after": 6,
+    # the 提交 event and the audit entry. 开始: the open/verified checks, version, INSERT, event, state (its
+    # row lock, the recount, the UPDATE: no savepoint of its own).
+    "start": 11,
+    "submit": 12,
+    # the user with their student, the history (the current record is taken from it), its files and events
+    "status": 2,  # (no record yet)
+    "status_after": 4,
 }
 
 
