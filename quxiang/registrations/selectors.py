@@ -8,7 +8,7 @@ from django.db.models import IntegerField, Prefetch, QuerySet, prefetch_related_
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from quxiang.core.queries import PreparedLookup, one_or_none
+from quxiang.core.queries import PreparedLookup
 from quxiang.core.validators import validate_uscc
 from quxiang.evidence.models import EvidenceFile
 from quxiang.organisations.models import Organisation
@@ -122,19 +122,18 @@ def registration_complete(*, registration: Registration) -> Registration:
 def registration_get_current(*, student: Student, history: list[Registration] | None = None) -> Registration | None:
     """What the student's status page shows: the open record, else the verified one; with its evidence and
     events, the code tables from process memory and `student` (the caller's, with what its page shows).
-    Given the student's `history` (registration_history), the record is taken from it: no query for it."""
+    Taken from the student's `history` (registration_history; read here when not given)."""
     if history is None:
-        records = _with_history().filter(student=student)
-        reg = one_or_none(records.filter(status__in=OPEN_STATUSES)) or one_or_none(records.filter(status=Status.VERIFIED))
-    else:
-        reg = (next((r for r in history if r.status in OPEN_STATUSES), None)
-               or next((r for r in history if r.status == Status.VERIFIED), None))
-        if reg is not None:
-            prefetch_related_objects([reg], *_evidence_and_events())
-            earlier = next((r for r in history if r.pk == reg.changed_from_id), None)
-            if earlier is not None:
-                Registration._meta.get_field("changed_from").set_cached_value(reg, earlier)
-    return registration_attach_reference(reg, student=student) if reg is not None else None
+        history = registration_history(student=student)
+    reg = (next((r for r in history if r.status in OPEN_STATUSES), None)
+           or next((r for r in history if r.status == Status.VERIFIED), None))
+    if reg is None:
+        return None
+    prefetch_related_objects([reg], *_evidence_and_events())
+    earlier = next((r for r in history if r.pk == reg.changed_from_id), None)
+    if earlier is not None:
+        Registration._meta.get_field("changed_from").set_cached_value(reg, earlier)
+    return registration_attach_reference(reg, student=student)
 
 
 def registration_history(*, student: Student) -> list[Registration]:
