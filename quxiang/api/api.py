@@ -89,6 +89,7 @@ def _student_row(request) -> Student:
 def _token_response(user) -> dict:
     token, expires = services.api_token_issue(user=user)
     student = Student.objects.select_related("college", "major", "school_class", "origin_region").get(user=user)
+    student.user = user  # the signed-in account, not read again for its must_change_password
     return {"token": token, "token_type": "Bearer", "expires_at": expires, "student": student_out(student)}
 
 

@@ -36,8 +36,9 @@ class PreparedLookup(Generic[M]):
     running it. `build(**sentinels)` returns the query with a sentinel value (an int or a str that occurs
     nowhere else in it) for each parameter; `get(**values)` runs that SQL with the values instead and
     builds the instances exactly as the ORM would (select_related included, through Django's own
-    populators and field converters), or the tuple of a `values_list()` query. Limits: int and str
-    parameters only, at most one row (no ORDER BY), no prefetch. quxiang/core/tests/test_queries.py compares it with the ORM on every kind of row it loads."""
+    populators and field converters), or the tuple of a `values_list()` query; `all(**values)` runs the
+    query as built (its ORDER BY kept, no LIMIT) and returns every row. Limits: int and str parameters
+    only, no prefetch; `get()` drops the ORDER BY (one row needs none). quxiang/core/tests/test_queries.py compares it with the ORM on every kind of row it loads."""
 
     def __init__(self, build: Callable[..., models.QuerySet[M]], **sentinels: int | str) -> None:
         for name, value in sentinels.items():
@@ -46,10 +47,12 @@ class PreparedLookup(Generic[M]):
         self._build, self._sentinels = build, sentinels
         self._compiled: dict[tuple[str, str], _Compiled] = {}
 
-    def _compile(self, using: str) -> _Compiled:
+    def _compile(self, using: str, many: bool) -> _Compiled:
         from django.db.models.query import get_related_populators
 
-        queryset = self._build(**self._sentinels).order_by()[:2]
+        queryset = self._build(**self._sentinels)
+        if not many:
+            queryset = queryset.order_by()[:2]
         if queryset._prefetch_related_lookups:
             raise ValueError("a prepared lookup cannot prefetch")
         compiler = queryset.query.get_compiler(using=using)
@@ -79,12 +82,12 @@ class PreparedLookup(Generic[M]):
             annotations=dict(compiler.annotation_col_map or {}), for_update=for_update,
         )
 
-    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> M | tuple | None:
+    def _run(self, using: str, many: bool, values: dict[str, int | str]) -> tuple[_Compiled, Any, list]:
         connection = connections[using]
-        key = (using, connection.vendor)
+        key = (using, connection.vendor, many)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = self._compile(using)
+            compiled = self._compiled[key] = self._compile(using, many)
         if compiled.for_update and not connection.in_atomic_block:  # as the ORM refuses it
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         params = list(compiled.params)
@@ -92,25 +95,53 @@ class PreparedLookup(Generic[M]):
             params[position] = values[name]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchmany(2)
+            rows = cursor.fetchall() if many else cursor.fetchmany(2)
+        return compiled, connection, rows
+
+    def get(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> M | tuple | None:
+        compiled, connection, rows = self._run(using, False, values)
         if len(rows) > 1:
             error = compiled.model.MultipleObjectsReturned if compiled.model else MultipleObjectsReturned
             raise error(f"{self._build.__qualname__}: more than one row")
-        if not rows:
-            return None
-        row = list(rows[0])
-        # The converters were collected with the compiling thread's connection; the backends' converters read
-        # only its settings (time zone), never its state, and each gets this thread's connection as argument.
-        for pos, convs, expression in compiled.converters:
-            value = row[pos]
-            for converter in convs:
-                value = converter(value, expression, connection)
-            row[pos] = value
-        if compiled.model is None:
-            return tuple(row)
-        obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_slice])
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        for name, position in compiled.annotations.items():
-            setattr(obj, name, row[position])
-        return obj
+        return _instance(compiled, connection, using, rows[0]) if rows else None
+
+    def all(self, *, using: str = DEFAULT_DB_ALIAS, **values: int | str) -> list[M] | list[tuple]:
+        compiled, connection, rows = self._run(using, True, values)
+        return [_instance(compiled, connection, using, row) for row in rows]
+
+
+def _instance(compiled: _Compiled, connection: Any, using: str, fetched: tuple) -> Any:
+    row = list(fetched)
+    # The converters were collected with the compiling thread's connection; the backends' converters read
+    # only its settings (time zone), never its state, and each gets this thread's connection as argument.
+    for pos, convs, expression in compiled.converters:
+        value = row[pos]
+        for converter in convs:
+            value = converter(value, expression, connection)
+        row[pos] = value
+    if compiled.model is None:
+        return tuple(row)
+    obj = compiled.model.from_db(using, compiled.init_list, row[compiled.model_slice])
+    for populator in compiled.populators:
+        populator.populate(row, obj)
+    for name, position in compiled.annotations.items():
+        setattr(obj, name, row[position])
+    return obj
+
+
+def prefetched(instance: models.Model, accessor: str, rows: list[models.Model]) -> list[models.Model]:
+    """Keep `rows` as what `instance.<accessor>.all()` answers (a reverse foreign key), as
+    `prefetch_related()` would: each row's foreign key points back at `instance`, and the manager's `.all()`
+    returns them without a query. For rows read with `PreparedLookup.all()`; the steps are those of Django's
+    prefetch_one_level (django/db/models/query.py), which has no public API for rows already read."""
+    manager = getattr(instance, accessor)
+    field = manager.field
+    for row in rows:
+        field.set_cached_value(row, instance)
+    queryset = manager.get_queryset()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[field.remote_field.cache_name] = queryset
+    return rows

@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 
+from quxiang.core.templatetags.memo import memo_clear
+
 GENERATION_KEY = "reference:generation"
 CHECK_SECONDS = 2.0
 
@@ -47,6 +49,7 @@ def _clear_local() -> None:
     with _lock:
         _store.clear()
         _state["epoch"] += 1
+    memo_clear()  # rendered fragments that show code tables ({% memo %}) go with them
 
 
 def _check() -> None:

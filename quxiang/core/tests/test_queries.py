@@ -96,3 +96,37 @@ def test_values_list_rows_in_the_order_asked_for():
     for student_id in (submitted.student_id, StudentFactory().pk):
         assert _EXPECTED.get(pk=student_id) == _expected(Student.objects.filter(pk=student_id)).get()
     assert _EXPECTED.get(pk=10**9) is None
+
+
+def test_all_rows_in_the_query_order_as_prefetch_related_gives_them(django_assert_num_queries):
+    """A record's evidence and events (with their actors) read through prepared queries and kept on the
+    record: the same rows, the same order, and `.all()` answers them without another query."""
+    from django.db.models import Prefetch, prefetch_related_objects
+
+    from quxiang.evidence.models import EvidenceFile
+    from quxiang.registrations.models import RegistrationEvent
+
+    reg = make_registration(student=StudentFactory())
+    for letter in "cab":  # same upload time for two: the id decides, as the ORM orders them
+        make_evidence_row(registration=reg, sha256=letter * 64, name=f"{letter}.pdf")
+    other = make_registration(student=StudentFactory())
+    make_evidence_row(registration=other, sha256="d" * 64)
+
+    orm = Registration.objects.get(pk=reg.pk)
+    prefetch_related_objects([orm], Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
+                             Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")))
+    selectors.registration_get_full(pk=other.pk)  # the code tables into process memory
+    with django_assert_num_queries(3):
+        prepared = selectors.registration_get_full(pk=reg.pk)
+    with django_assert_num_queries(0):
+        files, events = list(prepared.evidence_files.all()), list(prepared.events.all())
+        assert [_values(f) for f in files] == [_values(f) for f in orm.evidence_files.all()]
+        assert [f.original_name for f in files] == ["c.pdf", "a.pdf", "b.pdf"]
+        assert all(f.registration is prepared for f in files)
+        assert [_values(e) for e in events] == [_values(e) for e in orm.events.all()] and events
+        assert [e.actor.username for e in events] == [e.actor.username for e in orm.events.all()]
+        assert prepared.evidence_files.count() == 3  # a prefetched manager counts its rows
+    assert selectors.registration_prefetch_evidence(registration=Registration.objects.get(pk=other.pk))[0].sha256 == "d" * 64
+    assert USER.all(pk=10**9) == []
+    with pytest.raises(Registration.DoesNotExist):
+        selectors.registration_get_full(pk=10**9)
