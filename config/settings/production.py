@@ -180,7 +180,7 @@ def _with_middleware(stack: list[str]) -> list[str]:
     them: WhiteNoise serves them pre-compressed), so they cover every response of the app, errors of the
     session and authentication middleware included. Compression: HTML and JSON only, with Django's BREACH
     mitigation (quxiang/core/compression.py); DJANGO_GZIP=0 leaves it to the proxy in front."""
-    ours = [m for m in ("csp.middleware.CSPMiddleware", "quxiang.core.health.ServiceUnavailableMiddleware")
+    ours = [m for m in ("quxiang.core.csp.CSPMiddleware", "quxiang.core.health.ServiceUnavailableMiddleware")
             if m not in stack]
     anchor = stack.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
     stack = [*stack[:anchor], *ours, *stack[anchor:]]

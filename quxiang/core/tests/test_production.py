@@ -141,7 +141,7 @@ def test_https_behind_the_proxy(prod):
 def test_middleware_order(prod):
     mw = prod["MIDDLEWARE"]
     whitenoise = mw.index("whitenoise.middleware.WhiteNoiseMiddleware")
-    assert mw[whitenoise + 1] == "csp.middleware.CSPMiddleware"
+    assert mw[whitenoise + 1] == "quxiang.core.csp.CSPMiddleware"
     assert mw[whitenoise + 2] == "quxiang.core.health.ServiceUnavailableMiddleware"
     assert mw.index("quxiang.core.health.ServiceUnavailableMiddleware") < mw.index(
         "django.contrib.sessions.middleware.SessionMiddleware") < mw.index(
@@ -237,7 +237,7 @@ def _policy_settings(prod: dict) -> dict:
     mw = list(settings.MIDDLEWARE)
     at = mw.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
     return {
-        "MIDDLEWARE": [*mw[:at], "csp.middleware.CSPMiddleware", "quxiang.core.health.ServiceUnavailableMiddleware",
+        "MIDDLEWARE": [*mw[:at], "quxiang.core.csp.CSPMiddleware", "quxiang.core.health.ServiceUnavailableMiddleware",
                        *mw[at:]],
         "CONTENT_SECURITY_POLICY": prod["CONTENT_SECURITY_POLICY"],
     }
