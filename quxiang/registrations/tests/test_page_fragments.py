@@ -77,3 +77,12 @@ def test_the_english_page_is_english(client):
     en = client.get(TYPE_PAGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "就业管理" in zh.split("<main")[0]
     assert "就业管理" not in en.split("<main")[0]
+
+
+def test_the_english_review_guidance_reads_as_two_sentences(client):
+    reg = make_registration(complete=True)
+    client.force_login(reg.student.user)
+    client.cookies.load({"django_language": "en"})
+    html = client.get(reverse("registrations:step", kwargs={"step": "review"}), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    guidance = re.search(r'<p class="hint" id="submit-guidance">(.*?)</p>', html, flags=re.S).group(1)
+    assert "“Awaiting verification”. " in guidance and "”.P" not in guidance
