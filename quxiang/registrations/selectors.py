@@ -20,14 +20,24 @@ from quxiang.registrations.rules import organisation_fields
 from quxiang.roster.models import Student
 
 
+def _evidence_in_upload_order() -> QuerySet[EvidenceFile]:
+    """A record's files as every page lists them (staff pages prefetch them, the student's read them prepared)."""
+    return EvidenceFile.objects.order_by("uploaded_at", "id")
+
+
+def _events_with_actor() -> QuerySet[RegistrationEvent]:
+    """A record's events in the model's order (at, id), with who acted."""
+    return RegistrationEvent.objects.select_related("actor")
+
+
 def registration_detail_queryset() -> QuerySet[Registration]:
     return Registration.objects.select_related(
         "student__college", "student__major", "student__school_class", "student__origin_region",
         "destination_type__parent", "destination_type__category", "org_nature", "org_industry", "org_region",
         "job_category", "abroad_country", "verified_by", "changed_from",
     ).prefetch_related(
-        Prefetch("evidence_files", queryset=EvidenceFile.objects.order_by("uploaded_at", "id")),
-        Prefetch("events", queryset=RegistrationEvent.objects.select_related("actor")),
+        Prefetch("evidence_files", queryset=_evidence_in_upload_order()),
+        Prefetch("events", queryset=_events_with_actor()),
     )
 
 
@@ -101,12 +111,10 @@ _OPEN_FOR_STEP = PreparedLookup(
     lambda student_id: Registration.objects.filter(student_id=student_id, status__in=OPEN_STATUSES)
     .annotate(evidence_count=_evidence_count_sql()), student_id=-918_273_645)
 _BY_PK = PreparedLookup(lambda pk: Registration.objects.filter(pk=pk), pk=-918_273_644)
-_EVIDENCE = PreparedLookup(
-    lambda registration_id: EvidenceFile.objects.filter(registration_id=registration_id).order_by("uploaded_at", "id"),
-    registration_id=-918_273_643)
-_EVENTS = PreparedLookup(  # in the model's order (at, id)
-    lambda registration_id: RegistrationEvent.objects.select_related("actor").filter(registration_id=registration_id),
-    registration_id=-918_273_642)
+_EVIDENCE = PreparedLookup(lambda registration_id: _evidence_in_upload_order().filter(registration_id=registration_id),
+                           registration_id=-918_273_643)
+_EVENTS = PreparedLookup(lambda registration_id: _events_with_actor().filter(registration_id=registration_id),
+                         registration_id=-918_273_642)
 
 
 def registration_get_full(*, pk: int, student: Student | None = None) -> Registration:
